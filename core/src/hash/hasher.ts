@@ -1,0 +1,59 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * An incremental hash over a byte stream.
+ * @public
+ */
+export interface Hasher {
+  update(chunk: Uint8Array): void;
+  /** The final value, encoded as the service that uses this kind encodes it. */
+  digest(): string;
+}
+
+/** Makes a fresh {@link Hasher}. */
+export type HasherFactory = () => Hasher;
+
+function cryptoHasher(algorithm: string): HasherFactory {
+  return () => {
+    const h = createHash(algorithm);
+    return { update: (chunk) => void h.update(chunk), digest: () => h.digest('hex') };
+  };
+}
+
+const factories = new Map<string, HasherFactory>([
+  ['md5', cryptoHasher('md5')],
+  ['sha1', cryptoHasher('sha1')],
+  ['sha256', cryptoHasher('sha256')],
+  ['sha512', cryptoHasher('sha512')],
+]);
+
+/**
+ * Adds a hash kind (e.g. `quickxor`, `dropbox`). Throws if the kind is already registered
+ * with another factory.
+ * @public
+ */
+export function registerHashKind(kind: string, factory: HasherFactory): void {
+  const existing = factories.get(kind);
+  if (existing && existing !== factory) throw new Error(`Hash kind "${kind}" is already registered.`);
+  factories.set(kind, factory);
+}
+
+/**
+ * A fresh hasher of `kind`. Throws when the kind is unknown, naming the known ones.
+ * @public
+ */
+export function createHasher(kind: string): Hasher {
+  const factory = factories.get(kind);
+  if (!factory) throw new Error(`Unknown hash kind "${kind}"; known: ${[...factories.keys()].join(', ')}.`);
+  return factory();
+}
+
+/**
+ * Hashes a whole stream. Rejects on stream errors or an unknown kind.
+ * @public
+ */
+export async function hashStream(stream: AsyncIterable<Uint8Array>, kind: string): Promise<string> {
+  const hasher = createHasher(kind);
+  for await (const chunk of stream) hasher.update(chunk);
+  return hasher.digest();
+}

@@ -1,0 +1,22 @@
+/**
+ * @filing-sync/core: contracts, engine, state store, naming, config, plugin loader and CLI kit.
+ * @packageDocumentation
+ */
+export * from './errors.js';
+export * from './contracts/filing.js';
+export * from './contracts/content.js';
+export * from './contracts/lease.js';
+export * from './contracts/source.js';
+export * from './contracts/formatter.js';
+export * from './contracts/path-rules.js';
+export * from './contracts/sink.js';
+export * from './contracts/sink-factory.js';
+export * from './contracts/credential-provider.js';
+export * from './contracts/plugin.js';
+export * from './hash/hasher.js';
+export * from './content/buffer-content.js';
+export * from './content/file-content.js';
+export * from './retry.js';
+// Plugins describe their config with these, so they need no TypeBox or pino dependency of their own.
+export { Type, type Static, type TSchema } from '@sinclair/typebox';
+export type { Logger } from 'pino';

@@ -1,0 +1,9 @@
+/**
+ * API doubles for tests: a shared kit (loopback HTTP(S) server, router, fault injection, test
+ * certificate) and one double per service.
+ * @packageDocumentation
+ */
+export * from './kit/certificate.js';
+export * from './kit/faults.js';
+export * from './kit/http.js';
+export * from './kit/server.js';
