@@ -14,6 +14,7 @@ export * from './contracts/sink-factory.js';
 export * from './contracts/credential-provider.js';
 export * from './contracts/plugin.js';
 export * from './hash/hasher.js';
+export * from './hash/quickxor.js';
 export * from './content/buffer-content.js';
 export * from './content/file-content.js';
 export * from './retry.js';
