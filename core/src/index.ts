@@ -11,6 +11,7 @@ export * from './contracts/formatter.js';
 export * from './contracts/path-rules.js';
 export * from './contracts/sink.js';
 export * from './contracts/sink-factory.js';
+export * from './contracts/source-factory.js';
 export * from './contracts/credential-provider.js';
 export * from './contracts/plugin.js';
 export * from './hash/hasher.js';
@@ -18,6 +19,8 @@ export * from './hash/quickxor.js';
 export * from './content/buffer-content.js';
 export * from './content/file-content.js';
 export * from './retry.js';
+export * from './pacing/pacer.js';
+export * from './http/http-errors.js';
 // Plugins describe their config with these, so they need no TypeBox or pino dependency of their own.
 export { Type, type Static, type TSchema } from '@sinclair/typebox';
 export type { Logger } from 'pino';
