@@ -1,4 +1,5 @@
 import type { Content } from './content.js';
+import type { MessageSummary } from './filing.js';
 import type { PathRules } from './path-rules.js';
 
 /**
@@ -44,6 +45,11 @@ export interface EntryInfo {
 export interface CreateOptions {
   /** Modified time to give the file (the message's sent time). */
   modifiedAt: Date;
+  /**
+   * The filed message (subject, from, sent time), for services that store a description with
+   * the file (ProjectWise's document description). Optional: a sink must work without it.
+   */
+  message?: MessageSummary;
   signal?: AbortSignal;
 }
 
