@@ -16,6 +16,7 @@ export * from './contracts/credential-provider.js';
 export * from './contracts/plugin.js';
 export * from './hash/hasher.js';
 export * from './hash/quickxor.js';
+export * from './hash/dropbox-content-hash.js';
 export * from './content/buffer-content.js';
 export * from './content/file-content.js';
 export * from './retry.js';
