@@ -19,6 +19,8 @@ export * from './hash/quickxor.js';
 export * from './hash/dropbox-content-hash.js';
 export * from './content/buffer-content.js';
 export * from './content/file-content.js';
+export * from './content/read-range.js';
+export * from './cloud/remote-folder.js';
 export * from './retry.js';
 export * from './pacing/pacer.js';
 export * from './http/http-errors.js';
