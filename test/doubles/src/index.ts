@@ -7,3 +7,4 @@ export * from './kit/certificate.js';
 export * from './kit/faults.js';
 export * from './kit/http.js';
 export * from './kit/server.js';
+export * from './filing-service/index.js';

@@ -1,0 +1,230 @@
+/**
+ * The Filing Service API over a {@link FilingQueue}, as `plugins/source-filing-service/openapi.yaml`
+ * describes it, plus the double's own `/_double/...` inspection routes (no auth).
+ * @packageDocumentation
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { Router, readJson, sendEmpty, sendJson } from '../kit/http.js';
+import { FilingQueue, LeaseLostError, type QueuedFiling, type ReportedOutcome } from './queue.js';
+
+/** Outcomes the API accepts. */
+const OUTCOMES = new Set(['created', 'identical', 'renamed', 'degraded', 'skipped', 'failed']);
+
+/** Sends the API's one error shape. */
+export function sendError(res: ServerResponse, status: number, code: string, message: string, details?: object, headers: Record<string, string> = {}): void {
+  sendJson(res, status, { error: { code, message, ...(details ? { details } : {}) } }, headers);
+}
+
+/** A request the API refuses with 400, naming the field. */
+class BadRequest extends Error {}
+
+/** What the double's inspection routes need besides the queue. */
+export interface DoubleHooks {
+  /** Adds a filing given over `POST /_double/filings`. */
+  addFiling(body: unknown): Promise<object>;
+  /** Every filing as `GET /_double/filings` shows it. */
+  view(): object[];
+}
+
+/** The request handler of the double. */
+export function filingServiceHandler(queue: FilingQueue, token: string, hooks: DoubleHooks) {
+  const router = new Router();
+  const base = `^/v1/tenants/(?<tenant>[^/]+)`;
+
+  router.on('GET', new RegExp(`${base}/lease$`), (_req, res) => {
+    const lease = queue.currentLease();
+    if (!lease) return sendEmpty(res, 204);
+    sendJson(res, 200, { holder: lease.holder, expiresAt: iso(lease.expiresAt) });
+  });
+
+  router.on('POST', new RegExp(`${base}/lease$`), async (req, res) => {
+    const body = await jsonBody(req);
+    const holder = field(body, 'holder', 'string');
+    const ttlSeconds = ttl(body);
+    const result = queue.acquire(holder, ttlSeconds * 1000);
+    if ('held' in result) {
+      return sendError(res, 409, 'lease_held', `The tenant lease is held by ${result.held.holder} until ${iso(result.held.expiresAt)}.`, {
+        holder: result.held.holder,
+        expiresAt: iso(result.held.expiresAt),
+      });
+    }
+    sendJson(res, 200, leaseJson(result.granted));
+  });
+
+  router.on('PUT', new RegExp(`${base}/lease/(?<lease>[^/]+)$`), async (req, res, p) => {
+    const body = await jsonBody(req);
+    sendJson(res, 200, leaseJson(queue.renew(p.lease!, ttl(body) * 1000)));
+  });
+
+  router.on('DELETE', new RegExp(`${base}/lease/(?<lease>[^/]+)$`), (_req, res, p) => {
+    queue.release(p.lease!);
+    sendEmpty(res, 204);
+  });
+
+  router.on('POST', new RegExp(`${base}/claims$`), async (req, res) => {
+    const body = await jsonBody(req);
+    const leaseId = field(body, 'leaseId', 'string');
+    const max = body.max;
+    if (!Number.isInteger(max) || (max as number) < 1 || (max as number) > 1000) throw new BadRequest(`max: expected an integer from 1 to 1000, found ${JSON.stringify(max)}`);
+    const { items, reservedUntil } = queue.claim(leaseId, max as number);
+    sendJson(res, 200, { items: items.map((f) => filingJson(queue, f)), reservedUntil: iso(reservedUntil) });
+  });
+
+  router.on('GET', new RegExp(`${base}/filings$`), (_req, res, _p, url) => {
+    const { after, limit } = page(url);
+    const items = queue.open(after, limit + 1);
+    const more = items.length > limit;
+    const shown = items.slice(0, limit);
+    sendJson(res, 200, {
+      items: shown.map((f) => ({
+        ...filingJson(queue, f),
+        state: queue.stateOf(f),
+        deliveries: f.deliveries,
+        ...(queue.stateOf(f) === 'claimed' ? { reservedUntil: iso(f.reservedUntil) } : {}),
+      })),
+      ...(more ? { nextCursor: cursor(shown[shown.length - 1]!.seq) } : {}),
+    });
+  });
+
+  router.on('GET', new RegExp(`${base}/filings/(?<filing>[^/]+)/content$`), async (_req, res, p) => {
+    const filing = queue.get(p.filing!);
+    if (!filing) return sendError(res, 404, 'filing_not_found', `No filing ${p.filing}.`);
+    if ('bytes' in filing.message) {
+      res.writeHead(200, { 'content-type': 'message/rfc822', 'content-length': String(filing.message.bytes.length) });
+      res.end(filing.message.bytes);
+      return;
+    }
+    let size: number;
+    try {
+      size = (await stat(filing.message.file)).size;
+    } catch {
+      return sendError(res, 404, 'filing_not_found', `The message of filing ${p.filing} is no longer kept.`);
+    }
+    res.writeHead(200, { 'content-type': 'message/rfc822', 'content-length': String(size) });
+    await pipeline(createReadStream(filing.message.file), res).catch(() => res.destroy());
+  });
+
+  router.on('POST', new RegExp(`${base}/filings/(?<filing>[^/]+)/outcomes$`), async (req, res, p) => {
+    const body = await jsonBody(req);
+    const leaseId = field(body, 'leaseId', 'string');
+    const filing = queue.get(p.filing!);
+    if (!filing) return sendError(res, 404, 'filing_not_found', `No filing ${p.filing}.`);
+    const outcomes = parseOutcomes(body.outcomes, queue.locations.get(filing.locationId)?.targets ?? []);
+    const state = queue.report(leaseId, filing, outcomes);
+    sendJson(res, 200, { id: filing.id, state });
+  });
+
+  router.on('GET', new RegExp(`${base}/locations$`), (_req, res, _p, url) => {
+    const { after, limit } = page(url);
+    const all = [...queue.locations.values()];
+    const shown = all.slice(after, after + limit);
+    sendJson(res, 200, { items: shown, ...(after + limit < all.length ? { nextCursor: cursor(after + limit) } : {}) });
+  });
+
+  const inspect = new Router();
+  inspect.on('GET', /^\/_double\/filings$/, (_req, res) => sendJson(res, 200, { filings: hooks.view() }));
+  inspect.on('POST', /^\/_double\/filings$/, async (req, res) => {
+    const body = await readJson(req);
+    try {
+      sendJson(res, 201, await hooks.addFiling(body));
+    } catch (err) {
+      throw new BadRequest((err as Error).message);
+    }
+  });
+  inspect.on('GET', /^\/_double\/lease$/, (_req, res) => {
+    const lease = queue.currentLease();
+    sendJson(res, 200, { lease: lease ? leaseJson(lease) : null });
+  });
+  inspect.on('DELETE', /^\/_double\/lease$/, (_req, res) => {
+    queue.expireLease();
+    sendEmpty(res, 204);
+  });
+
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    try {
+      if (req.url?.startsWith('/_double/')) {
+        await inspect.dispatch(req, res, (r) => sendError(r, 404, 'not_found', `No route ${req.method} ${req.url}.`));
+        return;
+      }
+      if (req.headers.authorization !== `Bearer ${token}`) {
+        req.resume();
+        return sendError(res, 401, 'unauthorized', 'Missing or invalid bearer token.', undefined, { 'www-authenticate': 'Bearer error="invalid_token"' });
+      }
+      const tenant = /^\/v1\/tenants\/([^/?]+)/.exec(req.url ?? '')?.[1];
+      if (tenant !== undefined && decodeURIComponent(tenant) !== queue.tenant) {
+        req.resume();
+        return sendError(res, 403, 'forbidden', `The token is not valid for tenant ${decodeURIComponent(tenant)}.`);
+      }
+      await router.dispatch(req, res, (r) => sendError(r, 404, 'not_found', `No route ${req.method} ${req.url}.`));
+    } catch (err) {
+      if (res.headersSent) return void res.destroy();
+      if (err instanceof LeaseLostError) return sendError(res, 409, 'lease_lost', err.message);
+      if (err instanceof BadRequest || err instanceof SyntaxError) return sendError(res, 400, 'invalid_request', err.message);
+      sendError(res, 500, 'internal', String((err as Error)?.message ?? err));
+    }
+  };
+}
+
+/** Wire form of a filing (OpenAPI `Filing`). */
+export function filingJson(queue: FilingQueue, f: QueuedFiling): object {
+  const location = queue.locations.get(f.locationId)!;
+  return { id: f.id, tenant: queue.tenant, location, filedAt: f.filedAt, message: f.summary };
+}
+
+function leaseJson(lease: { id: string; holder: string; expiresAt: number }): object {
+  return { id: lease.id, holder: lease.holder, expiresAt: iso(lease.expiresAt) };
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const body = await readJson(req);
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new BadRequest('body: expected a JSON object');
+  return body as Record<string, unknown>;
+}
+
+function field(body: Record<string, unknown>, name: string, type: 'string'): string {
+  const v = body[name];
+  if (typeof v !== type || v === '') throw new BadRequest(`${name}: expected a non-empty ${type}, found ${JSON.stringify(v)}`);
+  return v as string;
+}
+
+function ttl(body: Record<string, unknown>): number {
+  const v = body.ttlSeconds;
+  if (typeof v !== 'number' || !(v > 0) || v > 3600) throw new BadRequest(`ttlSeconds: expected a number above 0 and at most 3600, found ${JSON.stringify(v)}`);
+  return v;
+}
+
+function cursor(n: number): string {
+  return Buffer.from(`after:${n}`).toString('base64url');
+}
+
+function page(url: URL): { after: number; limit: number } {
+  const rawLimit = url.searchParams.get('limit');
+  const limit = rawLimit === null ? 100 : Number(rawLimit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new BadRequest(`limit: expected an integer from 1 to 1000, found ${JSON.stringify(rawLimit)}`);
+  const raw = url.searchParams.get('cursor');
+  if (raw === null) return { after: 0, limit };
+  const m = /^after:(\d+)$/.exec(Buffer.from(raw, 'base64url').toString());
+  if (!m) throw new BadRequest(`cursor: expected a nextCursor from a previous page, found ${JSON.stringify(raw)}`);
+  return { after: Number(m[1]), limit };
+}
+
+function parseOutcomes(raw: unknown, targets: readonly string[]): ReportedOutcome[] {
+  if (!Array.isArray(raw)) throw new BadRequest(`outcomes: expected an array, found ${JSON.stringify(raw)}`);
+  return raw.map((o: unknown, i): ReportedOutcome => {
+    const item = (o ?? {}) as Record<string, unknown>;
+    if (typeof item.target !== 'string' || !targets.includes(item.target)) {
+      throw new BadRequest(`outcomes[${i}].target: expected one of the location's targets ${JSON.stringify(targets)}, found ${JSON.stringify(item.target)}`);
+    }
+    if (typeof item.outcome !== 'string' || !OUTCOMES.has(item.outcome)) {
+      throw new BadRequest(`outcomes[${i}].outcome: expected one of ${[...OUTCOMES].join(', ')}, found ${JSON.stringify(item.outcome)}`);
+    }
+    return item as unknown as ReportedOutcome;
+  });
+}
