@@ -27,3 +27,4 @@ export * from './http/http-errors.js';
 // Plugins describe their config with these, so they need no TypeBox or pino dependency of their own.
 export { Type, type Static, type TSchema } from '@sinclair/typebox';
 export type { Logger } from 'pino';
+export * from './naming/index.js';
