@@ -1,0 +1,40 @@
+/**
+ * Worker-thread entry: runs one {@link convertToMsg} and answers with plain data (errors included),
+ * because class identity does not survive the thread boundary.
+ * @packageDocumentation
+ */
+import { move } from 'piscina';
+import { type ConvertOptions, convertToMsg } from './convert.js';
+import type { ByteSource } from './compound-file-writer.js';
+
+/** What the main thread sends. */
+export interface ConvertTask {
+  source: ByteSource | Uint8Array;
+  options: ConvertOptions;
+}
+
+/** What the worker answers: the .msg bytes themselves (moved, not copied), a spool file, or an error. */
+export type ConvertReply = Uint8Array | { ok: true; path: string; size: number } | { ok: false; error: SerializedError };
+
+/** An error reduced to what the main thread needs to rebuild it. */
+export interface SerializedError {
+  name: string;
+  message: string;
+  expected?: string;
+  found?: string;
+  code?: string;
+}
+
+/** Converts in this worker; never rejects. */
+export default async function convertInWorker(task: ConvertTask): Promise<ConvertReply> {
+  const source = task.source instanceof Uint8Array ? Buffer.from(task.source.buffer, task.source.byteOffset, task.source.byteLength) : task.source;
+  try {
+    const result = await convertToMsg(source, task.options);
+    if (result.kind === 'file') return { ok: true, path: result.path, size: result.size };
+    // Hand the output buffer over instead of copying it.
+    return move(new Uint8Array(result.bytes.buffer, result.bytes.byteOffset, result.bytes.byteLength)) as Uint8Array;
+  } catch (err) {
+    const e = err as Error & { expected?: string; found?: string; code?: string };
+    return { ok: false, error: { name: e?.name ?? 'Error', message: e?.message ?? String(err), expected: e?.expected, found: e?.found, code: e?.code } };
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * The `msg` formatter: raw RFC 5322 message in, Outlook .msg out.
+ * @packageDocumentation
+ */
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { Piscina } from 'piscina';
+import { BufferContent, type Content, FileContent, type Formatter, PermanentError, type RenderContext } from '@filing-sync/core';
+import { type ByteSource } from './compound-file-writer.js';
+import { type ConvertOptions, type ConvertResult, DEFAULT_CONVERT_OPTIONS, convertToMsg } from './convert.js';
+import type { ConvertReply, ConvertTask, SerializedError } from './convert-worker.js';
+import { InvalidMessageError } from './invalid-message-error.js';
+
+/** Tuning of {@link MsgFormatter}. */
+export interface MsgFormatterOptions {
+  /**
+   * Worker threads converting in parallel. 0 converts on the calling thread (the CLI does, for one file).
+   * Default: the number of CPUs the process may use.
+   */
+  workers?: number;
+  /** Attachments above this many bytes are spooled to disk while parsing (default 1 MiB). */
+  spoolThreshold?: number;
+  /** Output above this many bytes is returned as a file in the scratch folder (default 16 MiB). */
+  memoryOutputLimit?: number;
+  /** Nesting depth of forwarded messages turned into embedded messages (default 8). */
+  maxDepth?: number;
+}
+
+/**
+ * Converts messages into Outlook .msg files (CFB, Unicode, received state; see the package README).
+ * Small results come back in memory, large ones as a {@link FileContent} in `context.scratchDir`.
+ * Call {@link MsgFormatter.close} when done so that its worker threads end.
+ * @public
+ */
+export class MsgFormatter implements Formatter {
+  readonly name = 'msg';
+  readonly extension = '.msg';
+  readonly mediaType = 'application/vnd.ms-outlook';
+  private readonly workers: number;
+  private readonly limits: Omit<ConvertOptions, 'scratchDir'>;
+  private pool: Piscina<ConvertTask, ConvertReply> | undefined;
+
+  constructor(options: MsgFormatterOptions = {}) {
+    this.workers = options.workers ?? availableParallelism();
+    if (!Number.isInteger(this.workers) || this.workers < 0) throw new RangeError(`workers: expected an integer of 0 or more, found ${options.workers}`);
+    this.limits = {
+      spoolThreshold: options.spoolThreshold ?? DEFAULT_CONVERT_OPTIONS.spoolThreshold,
+      memoryOutputLimit: options.memoryOutputLimit ?? DEFAULT_CONVERT_OPTIONS.memoryOutputLimit,
+      maxDepth: options.maxDepth ?? DEFAULT_CONVERT_OPTIONS.maxDepth,
+    };
+  }
+
+  /**
+   * Renders `message` as .msg. Rejects with {@link InvalidMessageError} (a {@link PermanentError}) when the
+   * input is not a message it can convert, with {@link PermanentError} when the result would be too large
+   * for a .msg, and with the file system's error when the scratch folder cannot be written.
+   */
+  async render(message: Content, context: RenderContext): Promise<Content> {
+    context.signal?.throwIfAborted();
+    const options: ConvertOptions = { ...this.limits, scratchDir: context.scratchDir };
+    let spooled: string | undefined;
+    try {
+      let source: ByteSource;
+      if (message instanceof FileContent) source = { path: message.path, size: message.size };
+      else if (message.size <= this.limits.memoryOutputLimit) source = await message.bytes();
+      else {
+        // A large message from elsewhere goes to disk once, so that parsing never holds it whole.
+        spooled = join(context.scratchDir, `input-${randomUUID()}.eml`);
+        await pipeline(message.open(), createWriteStream(spooled), { signal: context.signal });
+        source = { path: spooled, size: message.size };
+      }
+      const result = this.workers === 0 ? await convertToMsg(source, options) : await this.inWorker(source, options, context.signal);
+      return result.kind === 'buffer' ? new BufferContent(result.bytes) : await FileContent.of(result.path);
+    } finally {
+      if (spooled) await rm(spooled, { force: true });
+    }
+  }
+
+  /** Ends the worker threads. Rendering afterwards starts new ones. */
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.destroy();
+  }
+
+  private async inWorker(source: ByteSource, options: ConvertOptions, signal?: AbortSignal): Promise<ConvertResult> {
+    this.pool ??= new Piscina<ConvertTask, ConvertReply>({
+      filename: new URL('./convert-worker.js', import.meta.url).href,
+      minThreads: 0,
+      maxThreads: this.workers,
+      idleTimeout: 10_000,
+    });
+    const task: ConvertTask = { source: Buffer.isBuffer(source) ? new Uint8Array(source.buffer, source.byteOffset, source.length) : source, options };
+    const reply = await this.pool.run(task, { signal });
+    if (reply instanceof Uint8Array) return { kind: 'buffer', bytes: Buffer.from(reply.buffer, reply.byteOffset, reply.byteLength) };
+    if (reply.ok) return { kind: 'file', path: reply.path, size: reply.size };
+    throw revive(reply.error);
+  }
+}
+
+function revive(e: SerializedError): Error {
+  if (e.name === 'InvalidMessageError') return new InvalidMessageError(e.expected ?? 'a convertible message', e.found ?? e.message);
+  if (e.name === 'PermanentError') return new PermanentError(e.message);
+  return Object.assign(new Error(e.message), { name: e.name, code: e.code });
+}

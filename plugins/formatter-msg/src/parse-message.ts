@@ -1,0 +1,276 @@
+/**
+ * Parses a raw RFC 5322 message with mailparser into what the MSG writer needs, keeping large
+ * attachments in spool files instead of memory.
+ * @packageDocumentation
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { randomUUID } from 'node:crypto';
+import { MailParser, type AddressObject, type AttachmentStream, type EmailAddress, type Headers } from 'mailparser';
+import { type ByteSource, sizeOf } from './compound-file-writer.js';
+import { InvalidMessageError } from './invalid-message-error.js';
+
+/** One mailbox: a display name (possibly empty) and an address. */
+export interface Mailbox {
+  name: string;
+  address: string;
+}
+
+/** One MIME part that becomes an attachment. */
+export interface ParsedAttachment {
+  /** Decoded file name from Content-Disposition or Content-Type, if the part has one. */
+  filename?: string;
+  /** The part's media type, lower case, without parameters. */
+  contentType: string;
+  /** Content-ID without angle brackets. */
+  cid?: string;
+  /** Inside a multipart/related. */
+  related: boolean;
+  /** The decoded bytes. */
+  data: ByteSource;
+  /** For a message/rfc822 part that parsed: the message inside it. */
+  embedded?: ParsedMessage;
+}
+
+/** A parsed message, as far as the MSG writer uses it. */
+export interface ParsedMessage {
+  /** The original header block, CRLF line ends, ending with an empty line. */
+  headerBlock: string;
+  subject?: string;
+  from?: Mailbox;
+  sender?: Mailbox;
+  to: Mailbox[];
+  cc: Mailbox[];
+  bcc: Mailbox[];
+  /** The Date header, when present and valid. */
+  date?: Date;
+  /** When the last hop received it (the newest Received header), when present and valid. */
+  received?: Date;
+  messageId?: string;
+  inReplyTo?: string;
+  references?: string;
+  priority?: 'high' | 'normal' | 'low';
+  text?: string;
+  html?: string;
+  attachments: ParsedAttachment[];
+}
+
+/** How parsing may use memory and disk. */
+export interface ParseOptions {
+  /** Folder for spool files of large attachments. */
+  scratchDir: string;
+  /** Attachments larger than this many bytes go to a spool file. */
+  spoolThreshold: number;
+  /** How deep message/rfc822 parts are turned into embedded messages; deeper ones stay files. */
+  maxDepth: number;
+}
+
+/** mailparser options shared with the tests, so both parse the same way. */
+export const MAILPARSER_OPTIONS = {
+  // message/rfc822 parts stay attachments (we make embedded messages of them) instead of being inlined as text.
+  ignoreEmbedded: true,
+  skipTextToHtml: true,
+  skipImageLinks: true,
+  checksumAlgo: false,
+} as const;
+
+const HEAD_LIMIT = 1024 * 1024;
+
+/**
+ * Parses the message in `source`. Rejects with {@link InvalidMessageError} when it does not start with a
+ * header block; other rejections come from reading the source or the scratch folder.
+ */
+export async function parseMessage(source: ByteSource, options: ParseOptions, depth = 0): Promise<ParsedMessage> {
+  const headerBlock = await readHeaderBlock(source);
+  const parser = new MailParser(MAILPARSER_OPTIONS);
+  const attachments: ParsedAttachment[] = [];
+  let text: string | undefined;
+  let html: string | undefined;
+  let headers: Headers | undefined;
+  parser.on('headers', (h: Headers) => (headers = h));
+  const consumed = new Promise<void>((resolve, reject) => {
+    const pending: Promise<void>[] = [];
+    parser.on('data', (data: AttachmentStream | { type: 'text'; text?: string; html?: string | false }) => {
+      if (data.type === 'text') {
+        if (typeof data.text === 'string') text = data.text;
+        if (typeof data.html === 'string') html = data.html;
+        return;
+      }
+      const part = data as AttachmentStream;
+      const entry: ParsedAttachment = {
+        filename: part.filename || undefined,
+        contentType: (part.contentType || 'application/octet-stream').toLowerCase(),
+        cid: part.cid || undefined,
+        related: part.related === true,
+        data: Buffer.alloc(0),
+      };
+      attachments.push(entry);
+      pending.push(
+        collect(part.content, options)
+          .then((bytes) => {
+            entry.data = bytes;
+          })
+          .finally(() => part.release?.()),
+      );
+    });
+    parser.once('error', reject);
+    parser.once('end', () => Promise.all(pending).then(() => resolve(), reject));
+  });
+  await Promise.all([pipeline(openSource(source), parser), consumed]);
+  const h = headers ?? new Map();
+
+  for (const a of attachments) {
+    if (a.contentType === 'message/rfc822' && depth < options.maxDepth && sizeOf(a.data) > 0) {
+      // A part that is not a message (broken forwards happen) stays an ordinary attachment.
+      a.embedded = await parseMessage(a.data, options, depth + 1).catch(() => undefined);
+    }
+  }
+  return {
+    headerBlock,
+    subject: stringHeader(h.get('subject')),
+    from: mailboxes(h.get('from'))[0],
+    sender: mailboxes(h.get('sender'))[0],
+    to: mailboxes(h.get('to')),
+    cc: mailboxes(h.get('cc')),
+    bcc: mailboxes(h.get('bcc')),
+    date: headerDate(headerBlock, 'date'),
+    received: receivedDate(headerBlock),
+    messageId: stringHeader(h.get('message-id')),
+    inReplyTo: stringHeader(h.get('in-reply-to')),
+    references: stringHeader(h.get('references')),
+    priority: h.has('priority') ? (h.get('priority') as ParsedMessage['priority']) : undefined,
+    text,
+    html,
+    attachments,
+  };
+}
+
+/** A fresh readable over the bytes. */
+export function openSource(source: ByteSource): Readable {
+  return Buffer.isBuffer(source) ? Readable.from([source]) : createReadStream(source.path);
+}
+
+/** Collects a part in memory, moving it to a spool file once it grows past the threshold. */
+async function collect(content: Readable, options: ParseOptions): Promise<ByteSource> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let file: { path: string; out: Writable } | undefined;
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      size += chunk.length;
+      if (!file && size > options.spoolThreshold) {
+        const path = join(options.scratchDir, `part-${randomUUID()}.bin`);
+        file = { path, out: createWriteStream(path) };
+        for (const c of chunks.splice(0)) file.out.write(c);
+      }
+      if (file) {
+        if (file.out.write(chunk)) done();
+        else file.out.once('drain', () => done());
+      } else {
+        chunks.push(chunk);
+        done();
+      }
+    },
+    final(done) {
+      if (!file) return done();
+      file.out.end((err?: Error | null) => done(err));
+    },
+  });
+  await pipeline(content, sink);
+  return file ? { path: file.path, size } : Buffer.concat(chunks, size);
+}
+
+/**
+ * Reads the original header block: the bytes before the first empty line, as UTF-8 when they are valid
+ * UTF-8 and as Latin-1 otherwise, with CRLF line ends. Rejects with {@link InvalidMessageError} when the
+ * source does not begin with a header field.
+ */
+export async function readHeaderBlock(source: ByteSource): Promise<string> {
+  const total = sizeOf(source);
+  let head: Buffer;
+  if (Buffer.isBuffer(source)) head = source.subarray(0, HEAD_LIMIT);
+  else {
+    const handle = await open(source.path, 'r');
+    try {
+      const buf = Buffer.alloc(Math.min(HEAD_LIMIT, total));
+      const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+      head = buf.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  }
+  if (head.length === 0) throw new InvalidMessageError('an RFC 5322 message (header fields, an empty line, a body)', 'an empty input');
+  let end = head.length;
+  for (let i = 0; i < head.length; i++) {
+    if (head[i] === 0x0a && (head[i + 1] === 0x0a || (head[i + 1] === 0x0d && head[i + 2] === 0x0a))) {
+      end = i + 1;
+      break;
+    }
+  }
+  const raw = head.subarray(0, end);
+  const firstLine = raw.subarray(0, Math.max(0, raw.indexOf(0x0a))).toString('latin1').replace(/\r$/, '');
+  if (!/^[\x21-\x39\x3b-\x7e]+[ \t]*:/.test(firstLine) || raw.includes(0)) {
+    throw new InvalidMessageError(
+      'an RFC 5322 message starting with header fields ("Name: value" lines)',
+      `${JSON.stringify(firstLine.slice(0, 40))}${firstLine.length > 40 ? '…' : ''} at the start`,
+    );
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+  } catch {
+    text = raw.toString('latin1');
+  }
+  const lines = text.split(/\r?\n/);
+  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  return lines.join('\r\n') + '\r\n\r\n';
+}
+
+function stringHeader(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === false) return undefined;
+  const s = Array.isArray(value) ? value.join(' ') : typeof value === 'string' ? value : String(value);
+  return s.trim() || undefined;
+}
+
+function mailboxes(value: unknown): Mailbox[] {
+  if (!value) return [];
+  const objects = (Array.isArray(value) ? value : [value]) as AddressObject[];
+  const out: Mailbox[] = [];
+  const walk = (list: EmailAddress[]) => {
+    for (const a of list) {
+      if (a.group) walk(a.group);
+      else if (a.address) out.push({ name: (a.name ?? '').trim(), address: a.address.trim() });
+    }
+  };
+  for (const o of objects) if (o && Array.isArray(o.value)) walk(o.value);
+  return out;
+}
+
+/** Unfolded values of one header field, in order. */
+function fieldValues(headerBlock: string, name: string): string[] {
+  const out: string[] = [];
+  const re = new RegExp(`^${name}[ \\t]*:(.*(?:\\r\\n[ \\t].*)*)`, 'gim');
+  for (const m of headerBlock.matchAll(re)) out.push(m[1]!.replace(/\r\n/g, '').trim());
+  return out;
+}
+
+/** The Date header when it parses; mailparser would substitute the current time for a bad one. */
+function headerDate(headerBlock: string, name: string): Date | undefined {
+  const value = fieldValues(headerBlock, name)[0];
+  return value ? validDate(value) : undefined;
+}
+
+/** The date of the newest (topmost) Received header: the time after its last semicolon. */
+function receivedDate(headerBlock: string): Date | undefined {
+  const value = fieldValues(headerBlock, 'received')[0];
+  if (!value || !value.includes(';')) return undefined;
+  return validDate(value.slice(value.lastIndexOf(';') + 1));
+}
+
+function validDate(value: string): Date | undefined {
+  const d = new Date(value.replace(/\([^)]*\)/g, ' ').trim());
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
