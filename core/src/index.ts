@@ -28,3 +28,4 @@ export * from './http/http-errors.js';
 export { Type, type Static, type TSchema } from '@sinclair/typebox';
 export type { Logger } from 'pino';
 export * from './naming/index.js';
+export * from './placement/place-file.js';

@@ -11,7 +11,8 @@ export interface SinkCapabilities {
   pathRules: PathRules;
   /**
    * Hash kind the sink reports for stored files without downloading them (see {@link HashKind}),
-   * or `undefined` when it can only report sizes (identical content is then checked by reading back).
+   * or `undefined` when it can only report sizes. Without a hash, {@link placeFile} cannot prove a
+   * file of the same name identical and writes a ` (2)` copy instead (nothing is ever hidden).
    */
   hashKind: string | undefined;
   /** Largest file the service accepts, in bytes; larger files fail with {@link PermanentError}. */
@@ -95,6 +96,12 @@ export interface Sink {
    * passing failures, {@link PermanentError} when this content can never be stored there.
    */
   create(name: string, content: Content, options: CreateOptions): Promise<CreateResult>;
+  /**
+   * Removes what an interrupted write left behind (partial files, abandoned upload sessions).
+   * Called once per target when the engine first uses the sink. Resolves with how many leftovers
+   * it removed; never rejects for a leftover it could not remove (logs it instead).
+   */
+  recover?(signal?: AbortSignal): Promise<number>;
   /** Releases what the sink holds (connections, caches). Never rejects. */
   dispose?(): Promise<void>;
 }
