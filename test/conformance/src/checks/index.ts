@@ -1,0 +1,9 @@
+/** Every group of checks, in the order they run. */
+import type { CheckGroup } from '../check.js';
+import { accessChecks } from './access-checks.js';
+import { concurrencyChecks } from './concurrency-checks.js';
+import { contractChecks } from './contract-checks.js';
+import { faultChecks } from './fault-checks.js';
+import { writeChecks } from './write-checks.js';
+
+export const CHECK_GROUPS: readonly CheckGroup[] = [contractChecks, writeChecks, accessChecks, faultChecks, concurrencyChecks];
