@@ -1,0 +1,389 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { hostname } from 'node:os';
+import pLimit, { type LimitFunction } from 'p-limit';
+import type { Logger } from 'pino';
+import type { Content } from '../contracts/content.js';
+import type { Filing, TargetOutcome } from '../contracts/filing.js';
+import type { Formatter } from '../contracts/formatter.js';
+import { LeaseLost, type Lease } from '../contracts/lease.js';
+import type { Source } from '../contracts/source.js';
+import type { Sink, TargetAccess } from '../contracts/sink.js';
+import { FilingSyncError, PermanentError, TargetMissing, toFilingSyncError } from '../errors.js';
+import { readMessageHeaders, type MessageHeaders } from '../naming/read-message-headers.js';
+import { makeFileName, namingInputFor } from '../naming/make-file-name.js';
+import type { NameTemplate } from '../naming/name-template.js';
+import { placeFile } from '../placement/place-file.js';
+import { retrying, type RetryPolicy } from '../retry.js';
+import type { StateStore } from '../state/state-store.js';
+import { LeaseKeeper, type LeaseState } from './lease-keeper.js';
+import type { SinkRegistry } from './sink-registry.js';
+import { Spool } from './spool.js';
+
+/** How the engine runs. */
+export interface EngineOptions {
+  /** Name the tenant lease is held under. */
+  connectorId: string;
+  leaseTtlMs: number;
+  pollIntervalMs: number;
+  batchSize: number;
+  /** Filings processed at once. */
+  filingConcurrency: number;
+  /** Writes at once per sink plugin name; others get `defaultPerSink`. */
+  perSink: Readonly<Record<string, number>>;
+  defaultPerSink: number;
+  retry: RetryPolicy;
+  /** File name template, parsed (so a bad one fails at start, naming the key). */
+  template: NameTemplate;
+  /** Scratch folder for spooled messages. */
+  spoolDir: string;
+  /** How long a stop waits for in-flight writes before abandoning them. */
+  stopDeadlineMs: number;
+}
+
+/** What the engine tells observers (metrics, status, UI). Every callback is optional and must not throw. */
+export interface EngineObserver {
+  lease?(state: LeaseState): void;
+  polled?(count: number): void;
+  outcome?(filing: Filing, outcome: TargetOutcome, durationMs: number): void;
+  pending?(filing: Filing, target: string, error: FilingSyncError): void;
+  reported?(filing: Filing): void;
+  retry?(target: string, error: FilingSyncError, attempt: number, delayMs: number): void;
+}
+
+/** Counts of one drain. */
+export interface DrainSummary {
+  filings: number;
+  reported: number;
+  /** Filings left pending (a target could not be finished this time). */
+  pending: number;
+  outcomes: Record<TargetOutcome['outcome'], number>;
+}
+
+/** The dependencies the host hands the engine. */
+export interface EngineDeps {
+  source: Source;
+  store: StateStore;
+  sinks: SinkRegistry;
+  formatters: readonly Formatter[];
+  logger: Logger;
+  observer?: EngineObserver;
+}
+
+/** A rendered file for one format, or the original filed as `.eml` when rendering failed. */
+interface Rendition {
+  content: Content;
+  extension: string;
+  format: string;
+  degradedReason?: string;
+}
+
+const CHECK_TTL_MS = 60_000;
+
+/**
+ * The connector: lease → poll → render → name → write → record → report, with bounded
+ * concurrency per sink and retries of transient failures. Exactly-once in effect: an outcome is
+ * recorded durably before it is reported, and a redelivered filing that is recorded is reported
+ * again without being written again.
+ * @public
+ */
+export class Engine {
+  private readonly limits = new Map<string, LimitFunction>();
+  private readonly checks = new Map<string, { access: TargetAccess; at: number }>();
+  private readonly stopController = new AbortController();
+  private readonly keeper: LeaseKeeper;
+  private readonly formatters: Map<string, Formatter>;
+
+  constructor(
+    private readonly deps: EngineDeps,
+    private readonly options: EngineOptions,
+  ) {
+    this.formatters = new Map(deps.formatters.map((f) => [f.name, f]));
+    this.keeper = new LeaseKeeper(deps.source, options.connectorId, options.leaseTtlMs, deps.logger, (s) => {
+      // Kept in the store so `status` can say who holds the lease without asking for it.
+      deps.store.setMeta('lease', JSON.stringify({ ...s, at: new Date().toISOString() }));
+      deps.observer?.lease?.(s);
+    });
+  }
+
+  /** Default connector id: host name and process id. */
+  static defaultConnectorId(): string {
+    return `filing-sync@${hostname()} (pid ${process.pid})`;
+  }
+
+  /**
+   * Runs until {@link Engine.stop} (or `once` and the queue is empty). Stands by while another
+   * connector holds the tenant lease; re-acquires it if lost. Resolves with the counts of the run.
+   * Rejects only for non-transient source failures (e.g. the token is refused).
+   */
+  async run(options: { once?: boolean } = {}): Promise<DrainSummary> {
+    const summary: DrainSummary = { filings: 0, reported: 0, pending: 0, outcomes: { created: 0, identical: 0, renamed: 0, degraded: 0, skipped: 0, failed: 0 } };
+    const stop = this.stopController.signal;
+    try {
+      while (!stop.aborted) {
+        let lease: Lease;
+        try {
+          lease = await this.keeper.acquire(stop);
+        } catch (err) {
+          if (stop.aborted) break;
+          throw err;
+        }
+        const work = AbortSignal.any([stop, this.keeper.lost]);
+        try {
+          const drained = await this.drain(lease, work, summary, !!options.once);
+          if (drained && options.once) break;
+        } catch (raw) {
+          if (stop.aborted) break;
+          // Lease lost mid-drain: in-flight work was abandoned; stand by and take it again.
+          if (!work.aborted) {
+            const err = toFilingSyncError(raw);
+            if (err.kind !== 'transient') throw err;
+            this.deps.logger.warn({ err: err.message }, 'the filing service is not answering; trying again shortly');
+            await sleep(this.options.pollIntervalMs, undefined, { signal: stop }).catch(() => {});
+          }
+        } finally {
+          await this.keeper.release();
+        }
+      }
+    } finally {
+      await this.deps.sinks.dispose();
+    }
+    return summary;
+  }
+
+  /**
+   * Asks the engine to stop: no new polls, in-flight writes get `stopDeadlineMs` to finish, then
+   * are aborted (sinks remove their partial files), and the lease is released.
+   */
+  stop(): void {
+    if (this.stopController.signal.aborted) return;
+    this.deps.logger.info('stopping: finishing in-flight work');
+    this.hardStop = setTimeout(() => this.abortWork.abort(new Error('stop deadline passed')), this.options.stopDeadlineMs);
+    this.hardStop.unref();
+    this.stopController.abort(new Error('stopped'));
+  }
+
+  private hardStop: NodeJS.Timeout | undefined;
+  private readonly abortWork = new AbortController();
+
+  /** Polls and processes until the queue is empty (`once`) or the signal fires. Returns true when drained. */
+  private async drain(lease: Lease, signal: AbortSignal, summary: DrainSummary, once: boolean): Promise<boolean> {
+    const limitFilings = pLimit(this.options.filingConcurrency);
+    const seenThisDrain = new Set<string>();
+    while (!signal.aborted) {
+      const current = this.keeper.current ?? lease;
+      const filings = await retrying(() => this.deps.source.poll(current, this.options.batchSize, signal), {
+        policy: this.options.retry,
+        signal,
+      });
+      this.deps.store.setMeta('lastPollAt', new Date().toISOString());
+      this.deps.observer?.polled?.(filings.length);
+      // With --once, a filing left pending comes back after its visibility timeout; do not spin on it.
+      const fresh = once ? filings.filter((f) => !seenThisDrain.has(f.id)) : filings;
+      if (fresh.length === 0) {
+        if (once) return true;
+        try {
+          await sleep(this.options.pollIntervalMs, undefined, { signal });
+        } catch {
+          return false;
+        }
+        continue;
+      }
+      // Writes may outlive a stop request by the deadline; a lost lease stops them at once.
+      const writeSignal = AbortSignal.any([this.keeper.lost, this.abortWork.signal]);
+      await Promise.all(
+        fresh.map((filing) =>
+          limitFilings(async () => {
+            seenThisDrain.add(filing.id);
+            summary.filings++;
+            const done = await this.processFiling(filing, writeSignal, summary);
+            if (done) summary.reported++;
+            else summary.pending++;
+          }),
+        ),
+      );
+      if (this.keeper.lost.aborted) throw new LeaseLost();
+    }
+    return false;
+  }
+
+  /**
+   * Writes one filing to each of its targets that has no final outcome yet, records each outcome,
+   * and reports when all are final. Returns whether it was reported.
+   */
+  private async processFiling(filing: Filing, signal: AbortSignal, summary: DrainSummary): Promise<boolean> {
+    const log = this.deps.logger.child({ filing: filing.id, location: filing.location.name });
+    const { deliveries } = this.deps.store.beginFiling(filing);
+    const targets = [...new Set(filing.location.targets)];
+    let open = this.deps.store.targets(filing.id).filter((r) => r.outcome === null && targets.includes(r.target));
+    if (open.length > 0) {
+      let spool: Spool | undefined;
+      try {
+        const raw = await retrying(() => this.deps.source.content(this.keeper.current!, filing, signal), { policy: this.options.retry, signal });
+        spool = await Spool.fill(this.options.spoolDir, `${filing.id}-${deliveries}`, raw, signal);
+        const headers = await readMessageHeaders(spool.message.open());
+        const renditions = new Map<string, Promise<Rendition>>();
+        await Promise.all(open.map((r) => this.writeTarget(filing, r.target, spool!, headers, renditions, signal, summary, log)));
+      } catch (raw) {
+        const err = toFilingSyncError(raw);
+        if (err.kind === 'permanent') {
+          // The message itself cannot be had (e.g. gone at the service): every open target fails with the reason.
+          for (const r of open) this.finish(filing, { target: r.target, outcome: 'failed', reason: err.message }, 0, summary);
+        } else {
+          for (const r of open) this.deps.store.recordFailure(filing.id, r.target, err.message);
+          log.warn({ err: err.message }, 'message content could not be fetched; the filing stays pending');
+        }
+      } finally {
+        await spool?.dispose();
+      }
+      open = this.deps.store.targets(filing.id).filter((r) => r.outcome === null && targets.includes(r.target));
+    }
+    if (open.length > 0 || signal.aborted) return false;
+    const outcomes: TargetOutcome[] = this.deps.store
+      .targets(filing.id)
+      .filter((r) => targets.includes(r.target))
+      .map((r) => ({
+        target: r.target,
+        outcome: r.outcome!,
+        ...(r.path === undefined ? {} : { path: r.path }),
+        ...(r.bytes === undefined ? {} : { bytes: r.bytes }),
+        ...(r.hash && r.hashKind ? { hash: { kind: r.hashKind, value: r.hash } } : {}),
+        ...(r.format === undefined ? {} : { format: r.format }),
+        ...(r.reason === undefined ? {} : { reason: r.reason }),
+      }));
+    try {
+      await retrying(() => this.deps.source.report(this.keeper.current!, filing, outcomes, signal), { policy: this.options.retry, signal });
+      this.deps.store.markReported(filing.id);
+      this.deps.observer?.reported?.(filing);
+      return true;
+    } catch (raw) {
+      const err = toFilingSyncError(raw);
+      this.deps.store.recordReportError(filing.id, err.message);
+      log.warn({ err: err.message }, 'report failed; it is reported again on redelivery');
+      return false;
+    }
+  }
+
+  private async writeTarget(
+    filing: Filing,
+    target: string,
+    spool: Spool,
+    headers: MessageHeaders,
+    renditions: Map<string, Promise<Rendition>>,
+    signal: AbortSignal,
+    summary: DrainSummary,
+    log: Logger,
+  ): Promise<void> {
+    const started = Date.now();
+    try {
+      const { sink, factory } = await this.deps.sinks.get(target);
+      const limit = this.limitFor(factory.name);
+      const outcome = await limit(() =>
+        retrying(
+          async () => {
+            const access = await this.access(target, sink, signal);
+            if (access === 'denied') return { target, outcome: 'skipped', reason: `No permission to write to ${sink.displayPath}.` } satisfies TargetOutcome;
+            if (access === 'missing') throw new TargetMissing(`The target ${sink.displayPath} does not exist and cannot be created.`);
+            const r = await this.render(filing.location.format, spool, renditions, signal);
+            const input = namingInputFor(filing, headers);
+            const name = makeFileName(input, {
+              template: this.options.template,
+              extension: r.extension,
+              rules: sink.capabilities.pathRules,
+              folderPathLength: sink.folderPathLength,
+            });
+            // The file carries the sent time, so server and local copies share one time stamp.
+            const sentAt = input.sentAt ?? input.filedAt;
+            const placed = await placeFile(sink, name, r.content, { modifiedAt: sentAt, message: filing.message, signal });
+            const hashKind = sink.capabilities.hashKind;
+            return {
+              target,
+              outcome: r.degradedReason ? 'degraded' : placed.outcome,
+              path: placed.entry?.path ?? placed.name,
+              bytes: r.content.size,
+              ...(hashKind ? { hash: { kind: hashKind, value: placed.entry?.hash ?? (await r.content.digest(hashKind)) } } : {}),
+              format: r.format,
+              ...(r.degradedReason ? { reason: r.degradedReason } : {}),
+            } satisfies TargetOutcome;
+          },
+          {
+            policy: this.options.retry,
+            signal,
+            onRetry: (err, attempt, delay) => {
+              log.debug({ target, err: err.message, attempt, delay }, 'retrying');
+              this.deps.observer?.retry?.(target, err, attempt, delay);
+            },
+          },
+        ),
+      );
+      this.finish(filing, outcome, Date.now() - started, summary);
+      if (outcome.outcome === 'skipped') log.warn({ target, reason: outcome.reason }, 'skipped: no permission');
+    } catch (raw) {
+      const err = toFilingSyncError(raw);
+      switch (err.kind) {
+        case 'permission-denied':
+          this.finish(filing, { target, outcome: 'skipped', reason: err.message }, Date.now() - started, summary);
+          log.warn({ target, reason: err.message }, 'skipped: no permission');
+          break;
+        case 'permanent':
+        case 'config':
+          this.finish(filing, { target, outcome: 'failed', reason: `${err.message} ${err.action}` }, Date.now() - started, summary);
+          log.error({ target, reason: err.message }, 'failed');
+          break;
+        default:
+          // transient (retries exhausted), auth, target missing: stays pending for a later delivery.
+          this.deps.store.recordFailure(filing.id, target, `${err.message} ${err.action}`);
+          this.deps.observer?.pending?.(filing, target, err);
+          log.warn({ target, err: err.message, kind: err.kind }, 'not written this time; stays pending');
+      }
+    }
+  }
+
+  private finish(filing: Filing, outcome: TargetOutcome, ms: number, summary: DrainSummary): void {
+    this.deps.store.recordOutcome(filing.id, outcome);
+    summary.outcomes[outcome.outcome]++;
+    this.deps.observer?.outcome?.(filing, outcome, ms);
+  }
+
+  private limitFor(sinkName: string): LimitFunction {
+    let limit = this.limits.get(sinkName);
+    if (!limit) {
+      limit = pLimit(this.options.perSink[sinkName] ?? this.options.defaultPerSink);
+      this.limits.set(sinkName, limit);
+    }
+    return limit;
+  }
+
+  private async access(target: string, sink: Sink, signal: AbortSignal): Promise<TargetAccess> {
+    const cached = this.checks.get(target);
+    if (cached && Date.now() - cached.at < CHECK_TTL_MS) return cached.access;
+    const access = await sink.check(signal);
+    this.checks.set(target, { access, at: Date.now() });
+    return access;
+  }
+
+  /** Renders once per filing and format; a failed render degrades to the original `.eml`. */
+  private render(format: string, spool: Spool, renditions: Map<string, Promise<Rendition>>, signal: AbortSignal): Promise<Rendition> {
+    let r = renditions.get(format);
+    if (!r) {
+      r = (async (): Promise<Rendition> => {
+        const formatter = this.formatters.get(format);
+        const eml = this.formatters.get('eml');
+        const original: Rendition = { content: spool.message, extension: eml?.extension ?? '.eml', format: 'eml' };
+        if (!formatter) {
+          if (format === 'eml') return original;
+          return { ...original, degradedReason: `No formatter "${format}" is loaded; filed as .eml.` };
+        }
+        try {
+          const content = await formatter.render(spool.message, { scratchDir: spool.dir, signal });
+          return { content, extension: formatter.extension, format: formatter.name };
+        } catch (err) {
+          if (signal.aborted) throw err;
+          if (format === 'eml') throw new PermanentError(`The message could not be read: ${(err as Error).message}`);
+          return { ...original, degradedReason: `Could not convert to ${format}: ${(err as Error).message}; filed as .eml.` };
+        }
+      })();
+      renditions.set(format, r);
+    }
+    return r;
+  }
+}

@@ -1,0 +1,129 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { LeaseHeld, LeaseLost, type Lease } from '../contracts/lease.js';
+import type { Source } from '../contracts/source.js';
+import { toFilingSyncError } from '../errors.js';
+
+/** What the engine's observers hear about the lease. */
+export type LeaseState =
+  | { state: 'held'; lease: Lease }
+  | { state: 'standing-by'; holder: string; expiresAt: Date }
+  | { state: 'lost'; reason: string }
+  | { state: 'released' };
+
+/**
+ * Holds the tenant sync lease: acquires it (standing by while another connector has it),
+ * renews it every third of its lifetime, and fires `lost` the moment a renewal is refused or
+ * the lease runs out without one, so writing stops before another connector can start.
+ * @public
+ */
+export class LeaseKeeper {
+  private lease: Lease | undefined;
+  private lostController = new AbortController();
+  private renewal: Promise<void> | undefined;
+  private stopRenewing = new AbortController();
+
+  constructor(
+    private readonly source: Source,
+    private readonly holder: string,
+    private readonly ttlMs: number,
+    private readonly logger: Logger,
+    private readonly onState: (s: LeaseState) => void = () => {},
+  ) {}
+
+  /** The lease while held. */
+  get current(): Lease | undefined {
+    return this.lease;
+  }
+
+  /** Aborts when the lease is lost. Replaced on every acquisition. */
+  get lost(): AbortSignal {
+    return this.lostController.signal;
+  }
+
+  /**
+   * Waits until the lease is ours (standing by while another holder has it) and starts renewing.
+   * Rejects only when `signal` aborts or the source fails in a way that is not transient.
+   */
+  async acquire(signal: AbortSignal): Promise<Lease> {
+    let announced = '';
+    for (;;) {
+      signal.throwIfAborted();
+      try {
+        const lease = await this.source.acquireLease(this.holder, this.ttlMs, signal);
+        this.lease = lease;
+        this.lostController = new AbortController();
+        this.stopRenewing = new AbortController();
+        this.renewal = this.renewLoop();
+        this.logger.info({ holder: lease.holder, expiresAt: lease.expiresAt.toISOString() }, 'tenant lease acquired');
+        this.onState({ state: 'held', lease });
+        return lease;
+      } catch (raw) {
+        if (signal.aborted) throw raw;
+        const err = toFilingSyncError(raw);
+        if (err instanceof LeaseHeld) {
+          const key = `${err.holder}|${err.expiresAt.toISOString()}`;
+          if (key !== announced) {
+            this.logger.warn({ holder: err.holder, expiresAt: err.expiresAt.toISOString() }, `standing by: the tenant lease is held by ${err.holder} until ${err.expiresAt.toISOString()}`);
+            announced = key;
+          }
+          this.onState({ state: 'standing-by', holder: err.holder, expiresAt: err.expiresAt });
+          // Try again soon after it could lapse, but at least every ttl/3 in case it was released.
+          const wait = Math.min(Math.max(250, (err.retryAfterMs ?? 0) + 100), Math.max(1000, this.ttlMs / 3));
+          await sleep(wait, undefined, { signal });
+        } else if (err.kind === 'transient') {
+          this.logger.warn({ err: err.message }, 'could not reach the filing service for the tenant lease; trying again');
+          await sleep(Math.min(5000, this.ttlMs / 3), undefined, { signal });
+        } else throw err;
+      }
+    }
+  }
+
+  /** Stops renewing and gives the lease back. Never rejects. */
+  async release(): Promise<void> {
+    this.stopRenewing.abort();
+    await this.renewal?.catch(() => {});
+    const lease = this.lease;
+    this.lease = undefined;
+    if (!lease) return;
+    try {
+      await this.source.releaseLease(lease, AbortSignal.timeout(5000));
+      this.logger.info('tenant lease released');
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'could not release the tenant lease; it lapses by itself');
+    }
+    this.onState({ state: 'released' });
+  }
+
+  private async renewLoop(): Promise<void> {
+    const stop = this.stopRenewing.signal;
+    let delay = this.ttlMs / 3;
+    while (!stop.aborted && this.lease) {
+      try {
+        await sleep(delay, undefined, { signal: stop });
+      } catch {
+        return;
+      }
+      const lease = this.lease;
+      if (!lease) return;
+      try {
+        this.lease = await this.source.renewLease(lease, this.ttlMs, stop);
+        delay = this.ttlMs / 3;
+      } catch (raw) {
+        if (stop.aborted) return;
+        const err = toFilingSyncError(raw);
+        // A transient failure is survivable while the lease has time left; past expiry it is lost.
+        if (!(err instanceof LeaseLost) && err.kind === 'transient' && Date.now() < lease.expiresAt.getTime() - this.ttlMs / 6) {
+          this.logger.warn({ err: err.message }, 'lease renewal failed; retrying before it expires');
+          delay = Math.min(1000, this.ttlMs / 12);
+          continue;
+        }
+        this.lease = undefined;
+        this.logger.error({ err: err.message }, 'tenant lease lost; writing stops');
+        this.onState({ state: 'lost', reason: err.message });
+        this.lostController.abort(new LeaseLost(err.message));
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,266 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Filing, Outcome, TargetOutcome } from '../contracts/filing.js';
+import { MIGRATIONS } from './migrations.js';
+import { StoreLock } from './store-lock.js';
+
+/** What the store knows of one (filing, target) pair. `outcome` is `null` while pending. */
+export interface TargetRecord {
+  filingId: string;
+  target: string;
+  outcome: Outcome | null;
+  path?: string;
+  bytes?: number;
+  hashKind?: string;
+  hash?: string;
+  format?: string;
+  reason?: string;
+  attempts: number;
+  lastError?: string;
+  updatedAt: string;
+}
+
+/** One line of recent activity, newest first. */
+export interface ActivityRecord extends TargetRecord {
+  locationId: string;
+  locationName: string;
+  subject?: string;
+}
+
+/** Counts for `status`. */
+export interface StoreSummary {
+  filings: number;
+  unreported: number;
+  byOutcome: Record<Outcome | 'pending', number>;
+}
+
+/** Options of {@link StateStore.open}. */
+export interface StateStoreOptions {
+  /** Open without taking the process lock, read-only (for `status` while a connector runs). */
+  readOnly?: boolean;
+}
+
+/**
+ * The connector's durable memory: which filing was written where, with what result.
+ *
+ * SQLite in WAL mode with `synchronous=FULL`, so an outcome recorded before the source is told is
+ * still there after a power cut. One process per store ({@link StoreLock}). Every method is
+ * synchronous and throws the SQLite error on I/O failure.
+ * @public
+ */
+export class StateStore {
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly lock: StoreLock | undefined,
+    /** The folder the store lives in. */
+    readonly dir: string,
+  ) {}
+
+  /**
+   * Opens (creating and migrating) the store in `dir`. Throws {@link ConfigError} when another
+   * process holds it.
+   */
+  static open(dir: string, options: StateStoreOptions = {}): StateStore {
+    mkdirSync(dir, { recursive: true });
+    const lock = options.readOnly ? undefined : StoreLock.acquire(join(dir, 'state.lock'));
+    try {
+      const db = new Database(join(dir, 'state.sqlite'), { readonly: !!options.readOnly, fileMustExist: !!options.readOnly });
+      if (!options.readOnly) {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = FULL');
+        migrate(db);
+      }
+      db.pragma('busy_timeout = 5000');
+      return new StateStore(db, lock, dir);
+    } catch (err) {
+      lock?.release();
+      throw err;
+    }
+  }
+
+  /**
+   * Notes a delivery of `filing`: creates its row and a pending row per target on first sight,
+   * counts a redelivery otherwise. Returns how many times it has been delivered and whether it was
+   * already reported.
+   */
+  beginFiling(filing: Filing, now = new Date()): { deliveries: number; reported: boolean } {
+    const at = now.toISOString();
+    return this.db.transaction(() => {
+      const row = this.db.prepare('SELECT deliveries, reported_at FROM filings WHERE filing_id = ?').get(filing.id) as
+        | { deliveries: number; reported_at: string | null }
+        | undefined;
+      if (row) {
+        this.db.prepare('UPDATE filings SET deliveries = deliveries + 1 WHERE filing_id = ?').run(filing.id);
+      } else {
+        this.db
+          .prepare(
+            `INSERT INTO filings (filing_id, tenant, location_id, location_name, subject, first_seen_at)
+             VALUES (?, ?, ?, ?, ?, ?)`,
+          )
+          .run(filing.id, filing.tenant, filing.location.id, filing.location.name, filing.message.subject ?? null, at);
+      }
+      const insertTarget = this.db.prepare(
+        `INSERT OR IGNORE INTO target_outcomes (filing_id, target, created_at, updated_at) VALUES (?, ?, ?, ?)`,
+      );
+      for (const target of new Set(filing.location.targets)) insertTarget.run(filing.id, target, at, at);
+      return { deliveries: (row?.deliveries ?? 0) + 1, reported: !!row?.reported_at };
+    })();
+  }
+
+  /** Every target row of a filing. */
+  targets(filingId: string): TargetRecord[] {
+    const rows = this.db.prepare('SELECT * FROM target_outcomes WHERE filing_id = ? ORDER BY rowid').all(filingId) as Row[];
+    return rows.map(toRecord);
+  }
+
+  /** Records a failed attempt that leaves the target pending. Returns the attempts so far. */
+  recordFailure(filingId: string, target: string, error: string, now = new Date()): number {
+    this.db
+      .prepare(
+        `UPDATE target_outcomes SET attempts = attempts + 1, last_error = ?, updated_at = ?
+         WHERE filing_id = ? AND target = ? AND outcome IS NULL`,
+      )
+      .run(error, now.toISOString(), filingId, target);
+    const row = this.db.prepare('SELECT attempts FROM target_outcomes WHERE filing_id = ? AND target = ?').get(filingId, target) as
+      | { attempts: number }
+      | undefined;
+    return row?.attempts ?? 0;
+  }
+
+  /**
+   * Records the final outcome of a target, durably, before anyone is told. A target that already
+   * has a final outcome keeps it (the first result wins; redeliveries never overwrite it).
+   */
+  recordOutcome(filingId: string, outcome: TargetOutcome, now = new Date()): void {
+    this.db
+      .prepare(
+        `UPDATE target_outcomes SET outcome = ?, path = ?, bytes = ?, hash_kind = ?, hash = ?, format = ?, reason = ?,
+           attempts = attempts + 1, updated_at = ?
+         WHERE filing_id = ? AND target = ? AND outcome IS NULL`,
+      )
+      .run(
+        outcome.outcome, outcome.path ?? null, outcome.bytes ?? null, outcome.hash?.kind ?? null, outcome.hash?.value ?? null,
+        outcome.format ?? null, outcome.reason ?? null, now.toISOString(), filingId, outcome.target,
+      );
+  }
+
+  /** Marks a filing as reported to the source. */
+  markReported(filingId: string, now = new Date()): void {
+    this.db.prepare('UPDATE filings SET reported_at = ?, report_error = NULL WHERE filing_id = ?').run(now.toISOString(), filingId);
+  }
+
+  /** Notes that reporting failed; the filing stays unreported. */
+  recordReportError(filingId: string, error: string): void {
+    this.db.prepare('UPDATE filings SET report_error = ? WHERE filing_id = ?').run(error, filingId);
+  }
+
+  /**
+   * Puts a skipped or failed target back to pending (a user's "retry"), so the next delivery of
+   * the filing writes it again. Returns whether a row changed.
+   */
+  resetTarget(filingId: string, target: string, now = new Date()): boolean {
+    const changed = this.db.transaction(() => {
+      const r = this.db
+        .prepare(
+          `UPDATE target_outcomes SET outcome = NULL, reason = NULL, attempts = 0, last_error = NULL, updated_at = ?
+           WHERE filing_id = ? AND target = ? AND outcome IN ('skipped', 'failed')`,
+        )
+        .run(now.toISOString(), filingId, target);
+      if (r.changes > 0) this.db.prepare('UPDATE filings SET reported_at = NULL WHERE filing_id = ?').run(filingId);
+      return r.changes > 0;
+    })();
+    return changed;
+  }
+
+  /** Counts by outcome (`pending` for targets without one). */
+  summary(): StoreSummary {
+    const byOutcome: StoreSummary['byOutcome'] = { created: 0, identical: 0, renamed: 0, degraded: 0, skipped: 0, failed: 0, pending: 0 };
+    for (const r of this.db.prepare('SELECT outcome, COUNT(*) AS n FROM target_outcomes GROUP BY outcome').all() as {
+      outcome: Outcome | null;
+      n: number;
+    }[]) {
+      byOutcome[r.outcome ?? 'pending'] = r.n;
+    }
+    const f = this.db.prepare('SELECT COUNT(*) AS n, SUM(reported_at IS NULL) AS u FROM filings').get() as { n: number; u: number | null };
+    return { filings: f.n, unreported: f.u ?? 0, byOutcome };
+  }
+
+  /** Recent activity, newest first, optionally only some outcomes (`pending` for open ones). */
+  recent(limit = 50, outcomes?: readonly (Outcome | 'pending')[]): ActivityRecord[] {
+    const where = outcomes?.length
+      ? `WHERE ${outcomes.map((o) => (o === 'pending' ? 't.outcome IS NULL' : `t.outcome = '${o.replace(/'/g, '')}'`)).join(' OR ')}`
+      : '';
+    const rows = this.db
+      .prepare(
+        `SELECT t.*, f.location_id, f.location_name, f.subject FROM target_outcomes t JOIN filings f USING (filing_id)
+         ${where} ORDER BY t.updated_at DESC, t.rowid DESC LIMIT ?`,
+      )
+      .all(limit) as (Row & { location_id: string; location_name: string; subject: string | null })[];
+    return rows.map((r) => ({
+      ...toRecord(r),
+      locationId: r.location_id,
+      locationName: r.location_name,
+      ...(r.subject === null ? {} : { subject: r.subject }),
+    }));
+  }
+
+  /** A value kept between runs (e.g. last poll time); `undefined` when unset. */
+  getMeta(key: string): string | undefined {
+    return (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+  }
+
+  /** Sets a value kept between runs. */
+  setMeta(key: string, value: string): void {
+    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  /** Closes the database and releases the process lock. Never throws. */
+  close(): void {
+    try {
+      this.db.close();
+    } finally {
+      this.lock?.release();
+    }
+  }
+}
+
+interface Row {
+  filing_id: string;
+  target: string;
+  outcome: Outcome | null;
+  path: string | null;
+  bytes: number | null;
+  hash_kind: string | null;
+  hash: string | null;
+  format: string | null;
+  reason: string | null;
+  attempts: number;
+  last_error: string | null;
+  updated_at: string;
+}
+
+function toRecord(r: Row): TargetRecord {
+  const rec: TargetRecord = { filingId: r.filing_id, target: r.target, outcome: r.outcome, attempts: r.attempts, updatedAt: r.updated_at };
+  if (r.path !== null) rec.path = r.path;
+  if (r.bytes !== null) rec.bytes = r.bytes;
+  if (r.hash_kind !== null) rec.hashKind = r.hash_kind;
+  if (r.hash !== null) rec.hash = r.hash;
+  if (r.format !== null) rec.format = r.format;
+  if (r.reason !== null) rec.reason = r.reason;
+  if (r.last_error !== null) rec.lastError = r.last_error;
+  return rec;
+}
+
+function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length) {
+    throw new Error(`The state store was written by a newer filing-sync (schema ${version}, this one knows ${MIGRATIONS.length}).`);
+  }
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
