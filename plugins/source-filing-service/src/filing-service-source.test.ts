@@ -1,0 +1,309 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { text } from 'node:stream/consumers';
+import { expect } from 'chai';
+import { AuthError, ConfigError, type Lease, LeaseHeld, LeaseLost, PermanentError, TransientError } from '@filing-sync/core';
+import { type Fixture, TOKEN, message, startFixture } from './testing/fixture.js';
+
+async function rejection(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('FilingServiceSource against the filing-service double', () => {
+  let fx: Fixture;
+  afterEach(async () => fx?.close());
+
+  describe('lease', () => {
+    beforeEach(async () => {
+      fx = await startFixture(2);
+    });
+
+    it('acquires, renews and releases the tenant lease', async () => {
+      const source = fx.source();
+      const lease = await source.acquireLease('host-a (pid 1)', 30_000);
+      expect(lease.holder).to.equal('host-a (pid 1)');
+      expect(lease.expiresAt.getTime()).to.be.greaterThan(Date.now());
+      expect(fx.double.lease()?.id).to.equal(lease.id);
+
+      const renewed = await source.renewLease(lease, 60_000);
+      expect(renewed.id).to.equal(lease.id);
+      expect(renewed.expiresAt.getTime()).to.be.greaterThan(lease.expiresAt.getTime());
+      expect(await source.leaseHolder()).to.deep.include({ holder: 'host-a (pid 1)' });
+
+      await source.releaseLease(renewed);
+      expect(fx.double.lease()).to.equal(undefined);
+      expect(await source.leaseHolder()).to.equal(undefined);
+      // Releasing a lease that is already gone is fine.
+      await source.releaseLease(renewed);
+    });
+
+    it('rejects a second holder with LeaseHeld naming the holder and expiry', async () => {
+      const a = await fx.source().acquireLease('host-a', 30_000);
+      const err = await rejection(fx.source().acquireLease('host-b', 30_000));
+      expect(err).to.be.instanceOf(LeaseHeld);
+      expect((err as LeaseHeld).holder).to.equal('host-a');
+      expect((err as LeaseHeld).expiresAt.toISOString()).to.equal(a.expiresAt.toISOString());
+      expect((err as LeaseHeld).retryAfterMs).to.be.greaterThan(0);
+      // The held lease is not retried as if it were throttling: one request only.
+      expect(fx.double.requests.filter((r) => r.method === 'POST' && r.url.endsWith('/lease'))).to.have.length(2);
+    });
+
+    it('fences renew, claim and report with LeaseLost once the lease was taken over', async () => {
+      const a = fx.source();
+      const lease = await a.acquireLease('host-a', 30_000);
+      const [filing] = await a.poll(lease, 1);
+      fx.double.expireLease();
+      await fx.source().acquireLease('host-b', 30_000);
+
+      expect(await rejection(a.renewLease(lease, 30_000))).to.be.instanceOf(LeaseLost);
+      expect(await rejection(a.poll(lease, 10))).to.be.instanceOf(LeaseLost);
+      expect(await rejection(a.report(lease, filing!, [{ target: filing!.location.targets[0]!, outcome: 'created' }]))).to.be.instanceOf(LeaseLost);
+      expect(fx.double.filing(filing!.id)!.reports).to.have.length(0);
+      expect(fx.double.lease()?.holder).to.equal('host-b');
+    });
+  });
+
+  describe('filings', () => {
+    let lease: Lease;
+    beforeEach(async () => {
+      fx = await startFixture(5, { visibilityTimeoutMs: 300 });
+      lease = await fx.source().acquireLease('host-a', 30_000);
+    });
+
+    it('claims up to max filings with their location, targets and message summary', async () => {
+      const filings = await fx.source().poll(lease, 2);
+      expect(filings.map((f) => f.id)).to.deep.equal(['F1', 'F2']);
+      expect(filings[1]).to.deep.equal({
+        id: 'F2',
+        tenant: 't1',
+        location: { id: 'L2', name: 'Harbour Bridge', format: 'msg', targets: [path.join(fx.dir, 'out', 'harbour-a'), path.join(fx.dir, 'out', 'harbour-b')] },
+        filedAt: '2026-11-28T15:00:00.000Z',
+        message: {
+          messageId: '<m2@example.test>',
+          subject: 'Site visit 2',
+          from: { name: 'Ann Example', address: 'ann@example.test' },
+          sentAt: '2026-11-28T13:46:02.000Z',
+          size: Buffer.byteLength(message(2)),
+        },
+      });
+      // Reserved: the next claim gets the others.
+      expect((await fx.source().poll(lease, 10)).map((f) => f.id)).to.deep.equal(['F3', 'F4', 'F5']);
+      expect(await fx.source().poll(lease, 10)).to.deep.equal([]);
+    });
+
+    it('gets a claimed but unreported filing again after the visibility timeout', async () => {
+      const source = fx.source();
+      const first = await source.poll(lease, 1);
+      await new Promise((r) => setTimeout(r, 400));
+      const again = await source.poll(lease, 1);
+      expect(again.map((f) => f.id)).to.deep.equal(first.map((f) => f.id));
+      expect(fx.double.filing('F1')!.deliveries).to.equal(2);
+    });
+
+    it('lists pending filings page by page without reserving them', async () => {
+      const source = fx.source({ pageSize: 2 });
+      await source.poll(lease, 1);
+      const pending = await source.pending();
+      expect(pending.map((f) => [f.id, f.state])).to.deep.equal([
+        ['F1', 'claimed'],
+        ['F2', 'pending'],
+        ['F3', 'pending'],
+        ['F4', 'pending'],
+        ['F5', 'pending'],
+      ]);
+      expect(fx.double.requests.filter((r) => r.url.includes('/filings?'))).to.have.length(3);
+      // Still claimable.
+      expect((await source.poll(lease, 10)).map((f) => f.id)).to.deep.equal(['F2', 'F3', 'F4', 'F5']);
+    });
+
+    it('streams the raw message bytes unchanged', async () => {
+      const source = fx.source();
+      const [filing] = await source.poll(lease, 1);
+      const stream = await source.content(lease, filing!);
+      expect(stream).to.be.instanceOf(Readable);
+      expect(await text(stream)).to.equal(await readFile(path.join(fx.dir, 'm1.eml'), 'utf8'));
+    });
+
+    it('streams a large message without holding it in one buffer', async () => {
+      const big = message(99, '\r\n' + 'x'.repeat(76).concat('\r\n').repeat(60_000));
+      await fx.double.addFiling({ id: 'BIG', location: 'L1', raw: big });
+      const source = fx.source();
+      const stream = await source.content(lease, { ...(await source.pending()).find((f) => f.id === 'BIG')! });
+      let chunks = 0;
+      let bytes = 0;
+      for await (const chunk of stream) {
+        chunks++;
+        bytes += (chunk as Buffer).length;
+      }
+      expect(bytes).to.equal(Buffer.byteLength(big));
+      expect(chunks).to.be.greaterThan(1);
+    });
+
+    it('maps a filing the service no longer has to PermanentError', async () => {
+      const [filing] = await fx.source().poll(lease, 1);
+      const err = await rejection(fx.source().content(lease, { ...filing!, id: 'nope' }));
+      expect(err).to.be.instanceOf(PermanentError);
+      expect(err.message).to.contain('nope');
+    });
+
+    it('reports outcomes per target; reporting again is accepted and completes nothing twice', async () => {
+      const source = fx.source();
+      const [, f2] = await source.poll(lease, 2);
+      const [a, b] = f2!.location.targets;
+      await source.report(lease, f2!, [
+        { target: a!, outcome: 'created', path: `${a}/x.msg`, bytes: 10, hash: { kind: 'sha256', value: 'ab' }, format: 'msg' },
+        { target: b!, outcome: 'skipped', reason: 'Permission denied' },
+      ]);
+      let view = fx.double.filing('F2')!;
+      expect(view.state).to.equal('done');
+      expect(view.outcomes[a!]).to.deep.equal([{ target: a, outcome: 'created', path: `${a}/x.msg`, bytes: 10, hash: { kind: 'sha256', value: 'ab' }, format: 'msg' }]);
+      expect(view.outcomes[b!]![0]).to.deep.include({ outcome: 'skipped', reason: 'Permission denied' });
+
+      await source.report(lease, f2!, [{ target: a!, outcome: 'identical' }, { target: b!, outcome: 'skipped' }]);
+      view = fx.double.filing('F2')!;
+      expect(view.state).to.equal('done');
+      expect(view.reports).to.have.length(2);
+      expect((await source.pending()).map((f) => f.id)).to.not.include('F2');
+    });
+
+    it('reads every page of locations', async () => {
+      const locations = await fx.source({ pageSize: 1 }).locations();
+      expect(locations.map((l) => l.id)).to.deep.equal(['L1', 'L2', 'L3']);
+      expect(locations[2]!.targets).to.deep.equal([]);
+      expect(fx.double.requests.filter((r) => r.url.includes('/locations'))).to.have.length(3);
+    });
+
+    it("tells the service's time", async () => {
+      const t = await fx.source().serverTime();
+      expect(Math.abs(t.getTime() - Date.now())).to.be.lessThan(60_000);
+    });
+
+    it('rejects with the AbortError when the signal fires', async () => {
+      fx.double.faults.script({ kind: 'timeout', match: /claims/ });
+      const controller = new AbortController();
+      const pending = fx.source({ timeoutMs: 30_000 }).poll(lease, 1, controller.signal);
+      setTimeout(() => controller.abort(), 50);
+      const err = await rejection(pending);
+      expect(err.name).to.equal('AbortError');
+    });
+  });
+
+  describe('failures', () => {
+    beforeEach(async () => {
+      fx = await startFixture(2);
+    });
+
+    it('retries 429, 503, resets and timeouts, waiting at least Retry-After', async () => {
+      const source = fx.source({ retry: { maxAttempts: 5, baseDelayMs: 10, maxDelayMs: 50 } });
+      fx.double.faults.script({ kind: '429', match: /locations/, retryAfterSeconds: 1 });
+      fx.double.faults.script({ kind: '503', match: /locations/, retryAfterSeconds: 1 });
+      fx.double.faults.script({ kind: 'reset', match: /locations/ });
+      fx.double.faults.script({ kind: 'timeout', match: /locations/ });
+      const locations = await source.locations();
+      expect(locations).to.have.length(3);
+      expect(fx.double.requests.filter((r) => r.url.includes('/locations'))).to.have.length(5);
+      const retries = fx.log.map((l) => JSON.parse(l) as { msg: string; delayMs: number; attempt: number }).filter((l) => l.msg.includes('retrying'));
+      expect(retries.map((r) => r.attempt)).to.deep.equal([1, 2, 3, 4]);
+      // Retry-After: 1 → never less than a second after the 429 and the 503.
+      expect(retries[0]!.delayMs).to.be.at.least(1000);
+      expect(retries[1]!.delayMs).to.be.at.least(1000);
+    });
+
+    it('gives the engine a TransientError with retryAfterMs when the retries run out', async () => {
+      for (let i = 0; i < 2; i++) fx.double.faults.script({ kind: '503', match: /locations/, retryAfterSeconds: 0 });
+      const err = await rejection(fx.source({ retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 } }).locations());
+      expect(err).to.be.instanceOf(TransientError);
+      expect((err as TransientError).retryAfterMs).to.equal(0);
+      expect(err.message).to.contain('503');
+    });
+
+    it('maps 401 to AuthError without retrying', async () => {
+      const err = await rejection(fx.source({ token: 'wrong' }).locations());
+      expect(err).to.be.instanceOf(AuthError);
+      expect(err.message).to.contain('401');
+      expect(fx.double.requests).to.have.length(1);
+    });
+
+    it('maps 403 (token of another tenant) to AuthError', async () => {
+      const err = await rejection(fx.source({ tenant: 'other' }).locations());
+      expect(err).to.be.instanceOf(AuthError);
+      expect(err.message).to.contain('other');
+    });
+
+    it('maps a URL that is not the API to ConfigError naming source.url', async () => {
+      const err = await rejection(fx.source({ url: `${fx.double.url}/nothing-here` }).locations());
+      expect(err).to.be.instanceOf(ConfigError);
+      expect((err as ConfigError).issues[0]!.key).to.equal('source.url');
+    });
+
+    it('maps a refused connection to TransientError after its retries', async () => {
+      const url = fx.double.url;
+      await fx.double.close();
+      const err = await rejection(fx.source({ url }).locations());
+      expect(err).to.be.instanceOf(TransientError);
+      expect(err.message).to.match(/ECONNREFUSED/);
+    });
+
+    it('reads the token from tokenFile, and again after a 401 when it was rotated', async () => {
+      const file = path.join(fx.dir, 'token');
+      await writeFile(file, 'old-token\n');
+      const source = fx.source({ token: undefined, tokenFile: file });
+      expect(await rejection(source.locations())).to.be.instanceOf(AuthError);
+      await writeFile(file, `${TOKEN}\n`);
+      expect(await source.locations()).to.have.length(3);
+    });
+
+    it('names source.tokenFile when the file cannot be read', async () => {
+      const err = await rejection(fx.source({ token: undefined, tokenFile: path.join(fx.dir, 'missing') }).locations());
+      expect(err).to.be.instanceOf(ConfigError);
+      expect((err as ConfigError).issues[0]!.key).to.equal('source.tokenFile');
+    });
+
+    it('never puts the token in a log line or in a logged error', async () => {
+      const source = fx.source();
+      fx.double.faults.script({ kind: '503', match: /locations/ });
+      fx.double.faults.script({ kind: 'reset', match: /locations/ });
+      await source.locations();
+      const lease = await source.acquireLease('host-a', 30_000);
+      const errors = [
+        await rejection(fx.source().acquireLease('host-b', 30_000)),
+        await rejection(fx.source({ tenant: 'other' }).locations()),
+        await rejection(source.content(lease, { id: 'missing' } as never)),
+        await rejection(fx.source({ retry: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 } }).poll({ ...lease, id: 'stale' }, 1)),
+      ];
+      const { pino } = await import('pino');
+      const lines: string[] = [];
+      const logger = pino({ level: 'trace' }, { write: (s: string) => void lines.push(s) });
+      for (const err of errors) logger.error({ err }, 'failed');
+      const all = [...fx.log, ...lines].join('\n');
+      expect(fx.log.length).to.be.greaterThan(0);
+      expect(all).to.not.contain(TOKEN);
+      expect(JSON.stringify(errors.map((e) => ({ ...e, cause: (e as { cause?: unknown }).cause })))).to.not.contain(TOKEN);
+    });
+
+    it('drains every filing with a 30% fault rate', async () => {
+      await fx.close();
+      fx = await startFixture(20, { failRate: 0.3, faultSeed: 7, retryAfterSeconds: 0, faultTimeoutMs: 2_000 });
+      const source = fx.source({ timeoutMs: 300, retry: { maxAttempts: 12, baseDelayMs: 5, maxDelayMs: 50 } });
+      const lease = await source.acquireLease('host-a', 60_000);
+      for (let round = 0; round < 20; round++) {
+        const filings = await source.poll(lease, 5);
+        if (filings.length === 0) break;
+        for (const f of filings) {
+          const bytes = await text(await source.content(lease, f));
+          expect(bytes).to.equal(message(Number(f.id.slice(1))));
+          await source.report(lease, f, f.location.targets.map((target) => ({ target, outcome: 'created' as const })));
+        }
+      }
+      const filings = fx.double.filings();
+      expect(filings.filter((f) => f.state === 'done')).to.have.length(20);
+      expect(fx.double.faults.injected['429'] + fx.double.faults.injected['503'] + fx.double.faults.injected.reset + fx.double.faults.injected.timeout).to.be.greaterThan(5);
+    });
+  });
+});

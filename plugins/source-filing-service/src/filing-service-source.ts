@@ -1,0 +1,249 @@
+/**
+ * The {@link Source} over the Filing Service API (see `openapi.yaml` in this package).
+ * @packageDocumentation
+ */
+import type { Readable } from 'node:stream';
+import {
+  type Filing,
+  type Lease,
+  LeaseHeld,
+  LeaseLost,
+  type Location,
+  type Logger,
+  PermanentError,
+  type Source,
+  type TargetOutcome,
+  TransientError,
+} from '@filing-sync/core';
+import type { ResolvedFilingServiceConfig } from './config.js';
+import { apiError, type Failure, FilingServiceHttp } from './http-client.js';
+import { WireError, idOf, readFiling, readLease, readLeaseInfo, readLocation, readPage } from './wire.js';
+
+/** A filing waiting at the service, as `pending()` lists it. @public */
+export interface PendingFiling extends Filing {
+  /** `pending` (claimable) or `claimed` (reserved by a connector). */
+  state: string;
+  /** How often it was delivered so far. */
+  deliveries: number;
+}
+
+/**
+ * A {@link Source} that drains one tenant's queue at a filing service over HTTP(S).
+ *
+ * Every request carries the bearer token, has a timeout, and is retried on 429, 5xx and network
+ * failures (waiting at least `Retry-After`); the engine sees only the last failure. Claims and
+ * reports carry the lease id, so a connector that lost its lease is refused ({@link LeaseLost}).
+ * @public
+ */
+export class FilingServiceSource implements Source {
+  private readonly http: FilingServiceHttp;
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly config: ResolvedFilingServiceConfig,
+    logger: Logger,
+  ) {
+    this.logger = logger.child({ source: 'filing-service', tenant: config.tenant });
+    this.http = new FilingServiceHttp(config, this.logger);
+  }
+
+  /** The tenant this source serves. */
+  get tenant(): string {
+    return this.config.tenant;
+  }
+
+  /** See {@link Source.acquireLease}. Rejects with {@link LeaseHeld} naming the holder and expiry. */
+  async acquireLease(holder: string, ttlMs: number, signal?: AbortSignal): Promise<Lease> {
+    const res = await this.http.send(
+      {
+        op: 'lease acquire',
+        method: 'POST',
+        path: '/lease',
+        body: { holder, ttlSeconds: ttlMs / 1000 },
+        refine: (f) => {
+          if (f.response?.status !== 409) return undefined;
+          const details = apiError(f).details ?? {};
+          const expiresAt = new Date(String(details.expiresAt));
+          return new LeaseHeld(String(details.holder ?? 'another connector'), Number.isNaN(expiresAt.getTime()) ? new Date(Date.now() + ttlMs) : expiresAt);
+        },
+      },
+      signal,
+    );
+    return this.read('lease acquire', () => readLease(res.data));
+  }
+
+  /** See {@link Source.renewLease}. */
+  async renewLease(lease: Lease, ttlMs: number, signal?: AbortSignal): Promise<Lease> {
+    const res = await this.http.send(
+      { op: 'lease renew', method: 'PUT', path: `/lease/${encodeURIComponent(lease.id)}`, body: { ttlSeconds: ttlMs / 1000 }, refine: leaseLost },
+      signal,
+    );
+    return this.read('lease renew', () => readLease(res.data));
+  }
+
+  /** See {@link Source.releaseLease}. */
+  async releaseLease(lease: Lease, signal?: AbortSignal): Promise<void> {
+    await this.http.send(
+      {
+        op: 'lease release',
+        method: 'DELETE',
+        path: `/lease/${encodeURIComponent(lease.id)}`,
+        // A lease that is already gone is released.
+        refine: (f) => (f.response?.status === 409 || f.response?.status === 410 ? ALREADY_GONE : undefined),
+      },
+      signal,
+    ).catch((err: unknown) => {
+      if (err !== ALREADY_GONE) throw err;
+    });
+  }
+
+  /**
+   * See {@link Source.poll}. A filing the service describes wrongly is left out (and logged with its
+   * id): it stays queued at the service, and the others are not held up by it.
+   */
+  async poll(lease: Lease, max: number, signal?: AbortSignal): Promise<Filing[]> {
+    const res = await this.http.send({ op: 'claim', method: 'POST', path: '/claims', body: { leaseId: lease.id, max }, refine: leaseLost }, signal);
+    const { items } = this.read('claim', () => readPage(res.data));
+    return this.filings('claim', items);
+  }
+
+  /** See {@link Source.content}. The bytes stream as they arrive; nothing is buffered. */
+  async content(_lease: Lease, filing: Filing, signal?: AbortSignal): Promise<Readable> {
+    const res = await this.http.send<Readable>(
+      {
+        op: 'content',
+        method: 'GET',
+        path: `/filings/${encodeURIComponent(filing.id)}/content`,
+        stream: true,
+        refine: (f) => (f.response?.status === 404 && apiError(f).code !== 'tenant_not_found' ? gone(filing, f) : undefined),
+      },
+      signal,
+    );
+    const stream = res.data;
+    // A stalled body must fail rather than hang the filing: the request timeout also bounds each pause.
+    const socketStream = stream as Readable & { setTimeout?: (ms: number, cb: () => void) => void };
+    socketStream.setTimeout?.(this.config.timeoutMs, () =>
+      stream.destroy(new TransientError(`Filing service content of ${filing.id} stalled for ${this.config.timeoutMs} ms.`)),
+    );
+    return stream;
+  }
+
+  /** See {@link Source.report}. */
+  async report(lease: Lease, filing: Filing, outcomes: TargetOutcome[], signal?: AbortSignal): Promise<void> {
+    await this.http.send(
+      {
+        op: 'report',
+        method: 'POST',
+        path: `/filings/${encodeURIComponent(filing.id)}/outcomes`,
+        body: { leaseId: lease.id, outcomes: outcomes.map(wireOutcome) },
+        refine: (f) => leaseLost(f) ?? (f.response?.status === 404 && apiError(f).code !== 'tenant_not_found' ? gone(filing, f) : undefined),
+      },
+      signal,
+    );
+  }
+
+  /** See {@link Source.locations}: every page. */
+  async locations(signal?: AbortSignal): Promise<Location[]> {
+    const items = await this.all('locations', '/locations', signal);
+    return items.map((item, i) => this.read('locations', () => readLocation(item, `items[${i}]`)));
+  }
+
+  /** See {@link Source.serverTime}: the `Date` header of a cheap request. */
+  async serverTime(signal?: AbortSignal): Promise<Date> {
+    const res = await this.http.send({ op: 'lease info', method: 'GET', path: '/lease' }, signal);
+    const date = new Date(String(res.headers['date']));
+    if (Number.isNaN(date.getTime())) throw new PermanentError('The filing service sent no usable Date header.');
+    return date;
+  }
+
+  /**
+   * Every filing still queued (pending or claimed), oldest first, without reserving any: for
+   * `status` and diagnostics. Rejects like {@link Source.locations}.
+   */
+  async pending(signal?: AbortSignal): Promise<PendingFiling[]> {
+    const items = await this.all('pending', '/filings', signal);
+    const out: PendingFiling[] = [];
+    for (const [i, item] of items.entries()) {
+      const [filing] = this.filings('pending', [item], i);
+      if (!filing) continue;
+      const o = item as { state?: unknown; deliveries?: unknown };
+      out.push({ ...filing, state: typeof o.state === 'string' ? o.state : 'pending', deliveries: typeof o.deliveries === 'number' ? o.deliveries : 0 });
+    }
+    return out;
+  }
+
+  /** Who holds the tenant lease now, or `undefined` when nobody does. Rejects like {@link Source.locations}. */
+  async leaseHolder(signal?: AbortSignal): Promise<{ holder: string; expiresAt: Date } | undefined> {
+    const res = await this.http.send({ op: 'lease info', method: 'GET', path: '/lease' }, signal);
+    if (res.status === 204) return undefined;
+    return this.read('lease info', () => readLeaseInfo(res.data));
+  }
+
+  /** Follows `nextCursor` to the end. */
+  private async all(op: string, path: string, signal?: AbortSignal): Promise<unknown[]> {
+    const items: unknown[] = [];
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    for (;;) {
+      const res = await this.http.send({ op, method: 'GET', path, query: { limit: this.config.pageSize, cursor } }, signal);
+      const page = this.read(op, () => readPage(res.data));
+      items.push(...page.items);
+      if (!page.nextCursor) return items;
+      if (seen.has(page.nextCursor)) throw new PermanentError(`Filing service ${op}: the service sent the same page cursor twice.`);
+      seen.add(page.nextCursor);
+      cursor = page.nextCursor;
+    }
+  }
+
+  /** Reads filings, leaving out (and logging) those the service describes wrongly. */
+  private filings(op: string, items: unknown[], offset = 0): Filing[] {
+    const out: Filing[] = [];
+    items.forEach((item, i) => {
+      try {
+        out.push(readFiling(item, `items[${i + offset}]`));
+      } catch (err) {
+        if (!(err instanceof WireError)) throw err;
+        this.logger.error({ op, filing: idOf(item), problem: err.message }, 'filing service sent a filing that cannot be used; it stays queued');
+      }
+    });
+    return out;
+  }
+
+  /** Parses a reply, turning a mismatch with the API into a {@link PermanentError}. */
+  private read<T>(op: string, parse: () => T): T {
+    try {
+      return parse();
+    } catch (err) {
+      if (err instanceof WireError) throw new PermanentError(`Filing service ${op}: unexpected reply: ${err.message}.`, { cause: err });
+      throw err;
+    }
+  }
+}
+
+/** Marker for a release of a lease that is already gone. */
+const ALREADY_GONE = new PermanentError('lease already gone');
+
+/** 409 on a fenced operation: our lease is not the current one. */
+function leaseLost(f: Failure): LeaseLost | undefined {
+  if (f.response?.status !== 409) return undefined;
+  return new LeaseLost(`The tenant lease was lost${apiError(f).message ? `: ${apiError(f).message}` : '.'}`);
+}
+
+function gone(filing: Filing, f: Failure): PermanentError {
+  return new PermanentError(`The filing service no longer has filing ${filing.id}${apiError(f).message ? ` (${apiError(f).message})` : ''}.`, {
+    cause: f,
+  });
+}
+
+/** The API's `TargetOutcome`: only the documented fields. */
+function wireOutcome(o: TargetOutcome): Record<string, unknown> {
+  return {
+    target: o.target,
+    outcome: o.outcome,
+    ...(o.path !== undefined ? { path: o.path } : {}),
+    ...(o.bytes !== undefined ? { bytes: o.bytes } : {}),
+    ...(o.hash !== undefined ? { hash: { kind: o.hash.kind, value: o.hash.value } } : {}),
+    ...(o.format !== undefined ? { format: o.format } : {}),
+    ...(o.reason !== undefined ? { reason: o.reason } : {}),
+  };
+}
