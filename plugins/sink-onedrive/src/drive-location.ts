@@ -1,0 +1,138 @@
+import { ConfigError, TargetMissing, remoteFolderSegments } from '@filing-sync/core';
+import type { GraphApi } from './graph-api.js';
+import { isGraphStatus } from './graph-errors.js';
+
+/**
+ * Where a target URI points, before anything is asked of Graph.
+ * - `onedrive:/Projects/X`: the signed-in user's drive (`/me/drive`; delegated tokens only);
+ * - `onedrive://<drive-id>/Projects/X`: a given drive (app-only access needs this form);
+ * - `sharepoint://<host>/sites/<site>/<library>/Projects/X`: a document library of a site
+ *   (`/teams/<site>` too; a library of the root site is `sharepoint://<host>/<library>/...`).
+ */
+export type DriveTarget =
+  | { kind: 'me'; folder: string[] }
+  | { kind: 'drive'; driveId: string; folder: string[] }
+  | { kind: 'sharepoint'; host: string; sitePath: string; library: string; folder: string[] };
+
+/**
+ * Parses a target URI. Throws {@link ConfigError} (key `target`) naming the expected form.
+ */
+export function parseDriveTarget(target: URL): DriveTarget {
+  const scheme = target.protocol.replace(/:$/, '');
+  const segments = (): string[] => remoteFolderSegments(new URL(`${scheme}:${target.pathname || '/'}`));
+  if (scheme === 'onedrive') {
+    if (target.host === '') return { kind: 'me', folder: segments() };
+    return { kind: 'drive', driveId: decodeURIComponent(target.host), folder: segments() };
+  }
+  if (scheme === 'sharepoint') {
+    const example = 'sharepoint://contoso.sharepoint.com/sites/Projects/Shared Documents/Surrey Court';
+    if (target.host === '') throw new ConfigError([{ key: 'target', expected: `a SharePoint host name, e.g. ${example}`, found: target.href }]);
+    const all = segments();
+    let sitePath = '/';
+    let rest = all;
+    if (all.length >= 2 && /^(sites|teams)$/i.test(all[0]!)) {
+      sitePath = `/${all[0]}/${all[1]}`;
+      rest = all.slice(2);
+    }
+    if (rest.length === 0) {
+      throw new ConfigError([{ key: 'target', expected: `a document library after the site, e.g. ${example}`, found: target.href }]);
+    }
+    return { kind: 'sharepoint', host: target.host.toLowerCase(), sitePath, library: rest[0]!, folder: rest.slice(1) };
+  }
+  throw new ConfigError([{ key: 'target', expected: 'a URI with scheme onedrive: or sharepoint:', found: target.href }]);
+}
+
+/** A target resolved to a drive: the Graph path prefix of the drive and the folder in it. */
+export interface ResolvedDrive {
+  /** `/drives/{id}` or `/me/drive`. */
+  drivePath: string;
+  /** Cache key of the drive, the same for every target in it. */
+  driveKey: string;
+  folder: string[];
+  /** For messages and `displayPath`. */
+  display: string;
+}
+
+/**
+ * Resolves SharePoint sites and libraries to drive ids through Graph, remembering what it found
+ * (sites and libraries do not move while we run). Shared by every sink of one factory.
+ */
+export class DriveResolver {
+  private readonly sites = new Map<string, Promise<string>>();
+  private readonly libraries = new Map<string, Promise<string>>();
+
+  /**
+   * Rejects with {@link TargetMissing} when the site or library does not exist, and like
+   * {@link GraphApi.call} otherwise. A failed lookup is not remembered.
+   */
+  async resolve(graph: GraphApi, target: DriveTarget, signal?: AbortSignal): Promise<ResolvedDrive> {
+    if (target.kind === 'me') return { drivePath: '/me/drive', driveKey: 'me', folder: target.folder, display: `onedrive:/${target.folder.join('/')}` };
+    if (target.kind === 'drive') {
+      return {
+        drivePath: `/drives/${encodeURIComponent(target.driveId)}`,
+        driveKey: target.driveId,
+        folder: target.folder,
+        display: `onedrive://${target.driveId}/${target.folder.join('/')}`,
+      };
+    }
+    const siteKey = `${target.host}${target.sitePath}`.toLowerCase();
+    const siteId = await this.remember(this.sites, siteKey, () => this.findSite(graph, target, signal));
+    const libraryKey = `${siteId}/${target.library}`.toLowerCase();
+    const driveId = await this.remember(this.libraries, libraryKey, () => this.findLibrary(graph, siteId, target, signal));
+    return {
+      drivePath: `/drives/${encodeURIComponent(driveId)}`,
+      driveKey: driveId,
+      folder: target.folder,
+      display: `https://${target.host}${target.sitePath === '/' ? '' : target.sitePath}/${[target.library, ...target.folder].join('/')}`,
+    };
+  }
+
+  private async remember(cache: Map<string, Promise<string>>, key: string, find: () => Promise<string>): Promise<string> {
+    let found = cache.get(key);
+    if (!found) {
+      found = find();
+      cache.set(key, found);
+      found.catch(() => cache.delete(key));
+    }
+    return found;
+  }
+
+  private async findSite(graph: GraphApi, target: Extract<DriveTarget, { kind: 'sharepoint' }>, signal?: AbortSignal): Promise<string> {
+    const sitePath = target.sitePath === '/' ? '' : `:${target.sitePath.split('/').map(encodeURIComponent).join('/')}`;
+    try {
+      const site = (await graph.call(
+        `Looking up SharePoint site ${target.host}${target.sitePath}`,
+        (api) => api(`/sites/${encodeURIComponent(target.host)}${sitePath}`).select('id').get(),
+        signal,
+        (err) => isGraphStatus(err, 404),
+      )) as { id: string };
+      return site.id;
+    } catch (err) {
+      if (isGraphStatus(err, 404)) throw new TargetMissing(`SharePoint site https://${target.host}${target.sitePath} does not exist.`, { cause: err });
+      throw err;
+    }
+  }
+
+  private async findLibrary(graph: GraphApi, siteId: string, target: Extract<DriveTarget, { kind: 'sharepoint' }>, signal?: AbortSignal): Promise<string> {
+    const list = (await graph.call(
+      `Listing the document libraries of ${target.host}${target.sitePath}`,
+      (api) => api(`/sites/${encodeURIComponent(siteId)}/drives`).select('id,name,webUrl').get(),
+      signal,
+    )) as { value: Array<{ id: string; name?: string; webUrl?: string }> };
+    // The URI names a library as it appears in its web address ("Shared Documents") or by its
+    // display name ("Documents"); both are accepted, case-insensitively.
+    const wanted = target.library.toLowerCase();
+    const urlName = (webUrl: string | undefined): string | undefined => {
+      if (!webUrl) return undefined;
+      const last = new URL(webUrl).pathname.split('/').filter(Boolean).pop();
+      return last === undefined ? undefined : decodeURIComponent(last).toLowerCase();
+    };
+    const drive =
+      list.value.find((d) => urlName(d.webUrl) === wanted) ?? list.value.find((d) => d.name?.toLowerCase() === wanted);
+    if (!drive) {
+      const known = list.value.map((d) => d.name ?? d.id).join(', ');
+      throw new TargetMissing(`SharePoint site ${target.host}${target.sitePath} has no document library "${target.library}" (it has: ${known || 'none'}).`);
+    }
+    return drive.id;
+  }
+}

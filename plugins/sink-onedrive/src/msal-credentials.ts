@@ -1,0 +1,197 @@
+import { readFileSync } from 'node:fs';
+import { ConfidentialClientApplication, type Configuration } from '@azure/msal-node';
+import {
+  AuthError,
+  ConfigError,
+  TransientError,
+  Type,
+  type ConfigIssue,
+  type Credential,
+  type CredentialProvider,
+  type CredentialProviderFactory,
+  type CredentialRequest,
+  type Logger,
+  type Static,
+} from '@filing-sync/core';
+import { GRAPH_DEFAULT_SCOPE } from './graph-api.js';
+
+/**
+ * The `credentials.microsoft-graph` config section: an app registration with a client secret or
+ * a certificate, for app-only (client-credentials) access.
+ * @public
+ */
+export const MicrosoftGraphCredentialsSchema = Type.Object(
+  {
+    tenantId: Type.String({ minLength: 1, description: 'Directory (tenant) id or domain of the app registration.', examples: ['contoso.onmicrosoft.com'] }),
+    clientId: Type.String({ minLength: 1, description: 'Application (client) id.', examples: ['00000000-0000-0000-0000-000000000000'] }),
+    clientSecret: Type.Optional(Type.String({ minLength: 1, 'x-secret': true, description: 'Client secret; or use certificate.' })),
+    certificate: Type.Optional(
+      Type.Object(
+        {
+          thumbprintSha256: Type.String({ pattern: '^[0-9A-Fa-f]{64}$', description: 'SHA-256 thumbprint of the certificate, hex.' }),
+          privateKey: Type.Optional(Type.String({ minLength: 1, 'x-secret': true, description: 'PEM private key.' })),
+          privateKeyFile: Type.Optional(Type.String({ minLength: 1, description: 'File holding the PEM private key.' })),
+          x5c: Type.Optional(Type.String({ description: 'PEM certificate chain, sent for subject-name/issuer authentication.' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    authorityHost: Type.String({
+      format: 'uri',
+      default: 'https://login.microsoftonline.com',
+      description: 'Identity platform host: another cloud (https://login.microsoftonline.us) or a test double.',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+/** The config section as written. @public */
+export type MicrosoftGraphCredentialsConfig = Static<typeof MicrosoftGraphCredentialsSchema>;
+
+const MICROSOFT_AUTHORITY_HOSTS = new Set([
+  'login.microsoftonline.com',
+  'login.microsoftonline.us',
+  'login.chinacloudapi.cn',
+  'login.partner.microsoftonline.cn',
+]);
+
+/**
+ * App-only Microsoft Graph credentials through MSAL's confidential client (client-credentials
+ * grant with a secret or a certificate). MSAL caches the token and fetches a new one before it
+ * expires; `invalidate` makes the next `get` skip the cache. Secrets stay inside MSAL and are
+ * never logged.
+ * @public
+ */
+export class MsalCredentialProvider implements CredentialProvider {
+  readonly resources = ['microsoft-graph'] as const;
+  private app: ConfidentialClientApplication | undefined;
+  private stale = false;
+
+  constructor(
+    private readonly config: MicrosoftGraphCredentialsConfig,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * A bearer token for the request's scopes (default `https://graph.microsoft.com/.default`).
+   * Rejects with AuthError when the identity platform refuses the app (wrong secret, unknown
+   * client, no consent) and TransientError when it cannot be reached or is unavailable.
+   */
+  async get(request: CredentialRequest, signal?: AbortSignal): Promise<Credential> {
+    signal?.throwIfAborted();
+    const app = this.application();
+    const skipCache = this.stale;
+    this.stale = false;
+    let result;
+    try {
+      result = await app.acquireTokenByClientCredential({ scopes: [...(request.scopes ?? [GRAPH_DEFAULT_SCOPE])], skipCache });
+    } catch (err) {
+      if (skipCache) this.stale = true;
+      throw classify(err, this.config);
+    }
+    if (!result?.accessToken) throw new AuthError('The identity platform returned no access token for Microsoft Graph.');
+    return { type: 'bearer', accessToken: result.accessToken, ...(result.expiresOn ? { expiresAt: result.expiresOn } : {}) };
+  }
+
+  /** Makes the next `get` fetch a fresh token instead of MSAL's cached one. */
+  invalidate(): void {
+    this.stale = true;
+  }
+
+  private application(): ConfidentialClientApplication {
+    if (this.app) return this.app;
+    const c = this.config;
+    const authorityHost = (c.authorityHost ?? 'https://login.microsoftonline.com').replace(/\/+$/, '');
+    const host = new URL(authorityHost).host;
+    const auth: Configuration['auth'] = {
+      clientId: c.clientId,
+      authority: `${authorityHost}/${encodeURIComponent(c.tenantId)}`,
+      // A host outside Microsoft's clouds (a sovereign deployment or a test double) is trusted
+      // as given, so MSAL asks it for OpenID metadata instead of Microsoft's instance discovery.
+      ...(MICROSOFT_AUTHORITY_HOSTS.has(host) ? {} : { knownAuthorities: [host] }),
+    };
+    if (c.clientSecret) auth.clientSecret = c.clientSecret;
+    else if (c.certificate) {
+      const privateKey = c.certificate.privateKey ?? readKeyFile(c.certificate.privateKeyFile);
+      auth.clientCertificate = {
+        thumbprintSha256: c.certificate.thumbprintSha256.toLowerCase(),
+        privateKey,
+        ...(c.certificate.x5c ? { x5c: c.certificate.x5c } : {}),
+      };
+    }
+    const logger = this.logger;
+    this.app = new ConfidentialClientApplication({
+      auth,
+      system: {
+        loggerOptions: {
+          piiLoggingEnabled: false,
+          loggerCallback: (_level, message) => logger.debug({ msal: message }, 'msal'),
+        },
+      },
+    });
+    return this.app;
+  }
+}
+
+function readKeyFile(file: string | undefined): string {
+  if (!file) throw new ConfigError([{ key: 'credentials.microsoft-graph.certificate', expected: 'privateKey or privateKeyFile' }]);
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([{ key: 'credentials.microsoft-graph.certificate.privateKeyFile', expected: 'a readable PEM file', found: file }], { cause: err });
+  }
+}
+
+/** MSAL's failures in the taxonomy: refusals are AuthError, everything else is passing. */
+function classify(err: unknown, config: MicrosoftGraphCredentialsConfig): Error {
+  if (err instanceof ConfigError) return err;
+  const e = err as { errorCode?: string; errorMessage?: string; message?: string; status?: number };
+  const code = e.errorCode ?? '';
+  const text = `${code}${e.errorMessage ? `: ${e.errorMessage.split('\n')[0]}` : ''}`;
+  const refused = ['invalid_client', 'unauthorized_client', 'invalid_grant', 'invalid_scope', 'invalid_request', 'unsupported_grant_type', 'consent_required'];
+  if (refused.includes(code) || (e.status !== undefined && e.status >= 400 && e.status < 500)) {
+    return new AuthError(`Microsoft identity platform refused app ${config.clientId} in tenant ${config.tenantId} (${text})`, {
+      cause: err,
+      action: 'Check tenantId, clientId and the client secret or certificate of the app registration, and that admin consent was granted.',
+    });
+  }
+  return new TransientError(`Could not obtain a Microsoft Graph token (${text || e.message || String(err)})`, { cause: err });
+}
+
+/** Checks a section beyond its schema: exactly one of secret and certificate. */
+function checkConfig(config: unknown): MicrosoftGraphCredentialsConfig {
+  const issues: ConfigIssue[] = [];
+  const key = 'credentials.microsoft-graph';
+  const c = (config ?? {}) as Partial<MicrosoftGraphCredentialsConfig>;
+  if (typeof c.tenantId !== 'string' || c.tenantId === '') issues.push({ key: `${key}.tenantId`, expected: 'the directory (tenant) id' });
+  if (typeof c.clientId !== 'string' || c.clientId === '') issues.push({ key: `${key}.clientId`, expected: 'the application (client) id' });
+  if (!c.clientSecret === !c.certificate) issues.push({ key, expected: 'exactly one of clientSecret and certificate' });
+  if (c.certificate) {
+    if (!/^[0-9A-Fa-f]{64}$/.test(c.certificate.thumbprintSha256 ?? '')) {
+      issues.push({ key: `${key}.certificate.thumbprintSha256`, expected: '64 hex digits (SHA-256 thumbprint)' });
+    }
+    if (!c.certificate.privateKey === !c.certificate.privateKeyFile) {
+      issues.push({ key: `${key}.certificate`, expected: 'exactly one of privateKey and privateKeyFile' });
+    }
+  }
+  if (c.authorityHost !== undefined && !/^https:\/\/[^/]+\/?$/.test(c.authorityHost)) {
+    issues.push({ key: `${key}.authorityHost`, expected: 'an https:// URL with no path', found: JSON.stringify(c.authorityHost) });
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  return c as MicrosoftGraphCredentialsConfig;
+}
+
+/**
+ * The `microsoft-graph` credential provider factory for the service host: app-only access
+ * through MSAL's confidential client. Register it under the core's `CredentialProviderFactory`
+ * token in the host's composition root.
+ * @public
+ */
+export const microsoftGraphCredentials: CredentialProviderFactory<MicrosoftGraphCredentialsConfig> = {
+  name: 'microsoft-graph',
+  resources: ['microsoft-graph'],
+  configSchema: MicrosoftGraphCredentialsSchema,
+  create(config, context) {
+    return new MsalCredentialProvider(checkConfig(config), context.logger);
+  },
+};

@@ -1,0 +1,216 @@
+import {
+  PermanentError,
+  PermissionDenied,
+  TargetMissing,
+  TransientError,
+  type Content,
+  type CreateOptions,
+  type CreateResult,
+  type EntryInfo,
+  type Logger,
+  type Sink,
+  type SinkCapabilities,
+  type TargetAccess,
+} from '@filing-sync/core';
+import type { ResolvedOneDriveConfig } from './config.js';
+import { DRIVE_ITEM_SELECT, toEntry, type DriveItem } from './drive-item.js';
+import type { DriveResolver, DriveTarget, ResolvedDrive } from './drive-location.js';
+import type { FolderCache } from './folder-cache.js';
+import type { GraphApi } from './graph-api.js';
+import { isGraphStatus } from './graph-errors.js';
+import { GRAPH_PATH_RULES } from './path-rules.js';
+import { uploadBySession } from './upload-session.js';
+
+/** Largest file OneDrive and SharePoint accept. */
+export const GRAPH_MAX_FILE_SIZE = 250 * 1024 ** 3;
+
+/** What an {@link OneDriveSink} is made of; built by the factory. */
+export interface OneDriveSinkParts {
+  graph: GraphApi;
+  resolver: DriveResolver;
+  folders: FolderCache;
+  target: DriveTarget;
+  config: ResolvedOneDriveConfig;
+  logger: Logger;
+}
+
+/**
+ * A folder in OneDrive or a SharePoint document library, written through Microsoft Graph.
+ * `create` never replaces: small files go up in one `PUT …/content` with conflict behaviour
+ * `fail`, large ones through an upload session with conflict behaviour `fail`; either way the
+ * file appears whole or not at all. Existing names are reported with their `quickXorHash` so the
+ * core's placement can tell identical content from a collision.
+ * @public
+ */
+export class OneDriveSink implements Sink {
+  readonly capabilities: SinkCapabilities;
+  readonly displayPath: string;
+  readonly folderPathLength: number;
+  private resolved: Promise<ResolvedDrive> | undefined;
+
+  constructor(private readonly parts: OneDriveSinkParts) {
+    this.capabilities = {
+      pathRules: GRAPH_PATH_RULES,
+      hashKind: 'quickxor',
+      maxFileSize: GRAPH_MAX_FILE_SIZE,
+      atomicCreate: true,
+      largeUploadThreshold: parts.config.largeUploadThreshold,
+      setsModifiedTime: true,
+    };
+    const t = parts.target;
+    const folder = t.folder.join('/');
+    if (t.kind === 'sharepoint') {
+      this.displayPath = `https://${t.host}${t.sitePath === '/' ? '' : t.sitePath}/${[t.library, ...t.folder].join('/')}`;
+      // Microsoft's 400-character limit counts the decoded path from the host on.
+      this.folderPathLength = `${t.sitePath === '/' ? '' : t.sitePath}/${[t.library, ...t.folder].join('/')}/`.length;
+    } else {
+      this.displayPath = t.kind === 'me' ? `onedrive:/${folder}` : `onedrive://${t.driveId}/${folder}`;
+      this.folderPathLength = `/${folder}${folder ? '/' : ''}`.length;
+    }
+  }
+
+  /**
+   * Resolves the drive and finds or creates the target folder: `writable` when that works,
+   * `denied` when Graph refuses (403), `missing` when the site, library or drive does not exist.
+   * Rejects with AuthError or TransientError like {@link create}.
+   */
+  async check(signal?: AbortSignal): Promise<TargetAccess> {
+    try {
+      const drive = await this.drive(signal);
+      await this.parts.folders.ensure(this.parts.graph, drive.driveKey, drive.drivePath, drive.folder, signal);
+      return 'writable';
+    } catch (err) {
+      if (err instanceof PermissionDenied) return 'denied';
+      if (err instanceof TargetMissing) return 'missing';
+      throw err;
+    }
+  }
+
+  /** The file or folder called `name` in the target folder, or `undefined`. Never creates anything. */
+  async stat(name: string, signal?: AbortSignal): Promise<EntryInfo | undefined> {
+    const item = await this.lookup(name, signal);
+    return item ? toEntry(item, this.displayPath) : undefined;
+  }
+
+  /**
+   * Writes `content` as `name` unless the name is taken (`{created: false, existing}`), creating
+   * missing folders level by level. Rejects with PermissionDenied (403), PermanentError (too
+   * large, 507 insufficient storage, path too long, name refused), TransientError (throttling
+   * with `retryAfterMs`, 5xx, network) and AuthError (token refused twice).
+   */
+  async create(name: string, content: Content, options: CreateOptions): Promise<CreateResult> {
+    const { signal } = options;
+    if (name === '' || /[/\\]/.test(name)) throw new PermanentError(`"${name}" is not a valid file name.`);
+    if (content.size > GRAPH_MAX_FILE_SIZE) {
+      throw new PermanentError(`"${name}" is ${content.size} bytes; OneDrive and SharePoint accept at most 250 GiB.`);
+    }
+    const drive = await this.drive(signal);
+    const { graph, folders, config } = this.parts;
+    const parentId = await folders.ensure(graph, drive.driveKey, drive.drivePath, drive.folder, signal);
+    const parentGone = (err: unknown): never => {
+      // The folder was removed behind our back: forget its id so the retry recreates it.
+      folders.forget(drive.driveKey, drive.folder);
+      throw new TransientError(`The folder ${this.displayPath} disappeared while writing "${name}"`, { cause: err });
+    };
+
+    let item: DriveItem;
+    if (content.size === 0 || content.size < config.largeUploadThreshold) {
+      const bytes = await content.bytes();
+      try {
+        item = await graph.call(
+          `Uploading "${name}" to ${this.displayPath}`,
+          (api) =>
+            api(`${drive.drivePath}/items/${encodeURIComponent(parentId)}:/${encodeURIComponent(name)}:/content`)
+              .query({ '@microsoft.graph.conflictBehavior': 'fail' })
+              .headers({ 'Content-Type': 'application/octet-stream' })
+              .put(bytes),
+          signal,
+          (err) => isGraphStatus(err, 409) || isGraphStatus(err, 404),
+        );
+      } catch (err) {
+        if (isGraphStatus(err, 409)) return { created: false, ...(await this.existing(name, signal)) };
+        if (isGraphStatus(err, 404)) return parentGone(err);
+        throw err;
+      }
+      item = await this.setModifiedTime(drive, item, options.modifiedAt, signal);
+    } else {
+      let result;
+      try {
+        result = await uploadBySession({
+          graph,
+          drivePath: drive.drivePath,
+          parentId,
+          name,
+          content,
+          modifiedAt: options.modifiedAt,
+          fragmentSize: config.fragmentSize,
+          retry: config.sessionRetry,
+          notFoundPauseMs: config.fragmentNotFoundPauseMs,
+          findCommitted: async () => {
+            const found = await this.lookup(name, signal);
+            return found?.file?.hashes?.quickXorHash === (await content.digest('quickxor')) ? found : undefined;
+          },
+          signal,
+        });
+      } catch (err) {
+        if (err instanceof TargetMissing) return parentGone(err);
+        throw err;
+      }
+      if (!result.created) return { created: false, ...(await this.existing(name, signal)) };
+      item = result.item;
+    }
+    return { created: true, entry: toEntry(item, this.displayPath) };
+  }
+
+  private drive(signal?: AbortSignal): Promise<ResolvedDrive> {
+    if (!this.resolved) {
+      const resolving = this.parts.resolver.resolve(this.parts.graph, this.parts.target, signal);
+      this.resolved = resolving;
+      resolving.catch(() => {
+        if (this.resolved === resolving) this.resolved = undefined;
+      });
+    }
+    return this.resolved;
+  }
+
+  private async lookup(name: string, signal?: AbortSignal): Promise<DriveItem | undefined> {
+    const drive = await this.drive(signal);
+    const path = [...drive.folder, name].map(encodeURIComponent).join('/');
+    try {
+      return await this.parts.graph.call(
+        `Looking up "${name}" in ${this.displayPath}`,
+        (api) => api(`${drive.drivePath}/root:/${path}`).select(DRIVE_ITEM_SELECT).get(),
+        signal,
+        (err) => isGraphStatus(err, 404),
+      );
+    } catch (err) {
+      if (isGraphStatus(err, 404)) return undefined;
+      throw err;
+    }
+  }
+
+  private async existing(name: string, signal?: AbortSignal): Promise<{ existing?: EntryInfo }> {
+    const entry = await this.stat(name, signal);
+    return entry ? { existing: entry } : {};
+  }
+
+  /**
+   * Gives a file written by `PUT …/content` its sent time (an upload session sets it at creation).
+   * A failure here does not undo the write: it is logged and the file keeps the upload time.
+   */
+  private async setModifiedTime(drive: ResolvedDrive, item: DriveItem, modifiedAt: Date, signal?: AbortSignal): Promise<DriveItem> {
+    try {
+      return await this.parts.graph.call(
+        `Setting the modified time of "${item.name}"`,
+        (api) =>
+          api(`${drive.drivePath}/items/${encodeURIComponent(item.id)}`).patch({
+            fileSystemInfo: { lastModifiedDateTime: modifiedAt.toISOString() },
+          }),
+        signal,
+      );
+    } catch (err) {
+      this.parts.logger.warn({ file: item.name, reason: (err as Error).message }, 'could not set the modified time of a written file');
+      return item;
+    }
+  }
+}
