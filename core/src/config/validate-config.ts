@@ -13,7 +13,7 @@ export interface ConfigSection {
   schema: TSchema;
 }
 
-const ajv = addFormats(new Ajv({ allErrors: true, useDefaults: true, coerceTypes: false, strict: false }));
+const ajv = addFormats(new Ajv({ allErrors: true, useDefaults: true, coerceTypes: false, strict: false, verbose: true }));
 const compiled = new WeakMap<TSchema, ReturnType<Ajv['compile']>>();
 
 /**

@@ -1,0 +1,22 @@
+import { expect } from 'chai';
+import { Writable } from 'node:stream';
+import { createLogger } from './logger.js';
+import { SecretRegistry } from './secret-registry.js';
+
+describe('createLogger', () => {
+  it('never writes a secret: not by key, not inside messages or errors', async () => {
+    const lines: string[] = [];
+    const destination = new Writable({ write: (chunk, _enc, cb) => (lines.push(String(chunk)), cb()) });
+    const secrets = new SecretRegistry();
+    secrets.add('tok-9f8e7d6c5b4a');
+    const log = createLogger({ destination, secrets, pretty: false });
+    log.info({ token: 'tok-9f8e7d6c5b4a', headers: { authorization: 'Bearer tok-9f8e7d6c5b4a' } }, 'calling with tok-9f8e7d6c5b4a');
+    log.error({ err: new Error('401 for Bearer tok-9f8e7d6c5b4a') }, 'failed');
+    log.warn('plain %s', 'tok-9f8e7d6c5b4a');
+    await new Promise((r) => setImmediate(r));
+    const all = lines.join('');
+    expect(lines).to.have.length(3);
+    expect(all).not.to.include('tok-9f8e7d6c5b4a');
+    expect(all).to.include('[redacted]');
+  });
+});

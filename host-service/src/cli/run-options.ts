@@ -1,0 +1,41 @@
+import { Option, type Command } from 'commander';
+import type { ConfigOverride } from '@filing-sync/core';
+
+/** The options `run`, `status` and `doctor` share: a config file plus flags laid over it. */
+export interface RunOptions {
+  config?: string;
+  sourceUrl?: string;
+  token?: string;
+  tenant?: string;
+  stateDir?: string;
+  allowRoot?: string[];
+  logLevel?: string;
+}
+
+/** Adds the shared options to a command. */
+export function addRunOptions(cmd: Command): Command {
+  return cmd
+    .option('-c, --config <file>', 'configuration file (JSON or YAML)')
+    .option('--source-url <url>', 'filing service URL (source.url)')
+    .addOption(new Option('--token <token>', 'filing service bearer token (source.token); prefer ${env:…} in the config').env('FILING_SYNC_TOKEN'))
+    .option('--tenant <tenant>', 'tenant id (source.tenant)')
+    .option('--state-dir <dir>', 'state folder (stateDir)')
+    .option('--allow-root <dir>', 'a folder filesystem targets may be under (repeatable; sinks.filesystem.allowedRoots)', collect, [])
+    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace (log.level)');
+}
+
+/** Turns the flags into config overrides. */
+export function toOverrides(o: RunOptions): ConfigOverride[] {
+  return [
+    { key: 'source.url', value: o.sourceUrl },
+    { key: 'source.token', value: o.token },
+    { key: 'source.tenant', value: o.tenant },
+    { key: 'stateDir', value: o.stateDir },
+    { key: 'log.level', value: o.logLevel },
+    ...(o.allowRoot?.length ? [{ key: 'sinks.filesystem.allowedRoots', value: o.allowRoot, append: true }] : []),
+  ];
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

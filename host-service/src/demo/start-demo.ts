@@ -1,0 +1,88 @@
+import 'reflect-metadata';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bootConnector, type Filing, type TargetOutcome } from '@filing-sync/core';
+import { serviceHost } from '../composition.js';
+import { reportFailure } from '../cli/report-failure.js';
+
+/**
+ * `npm start`: the main job on the embedded default. Starts the filing-service double with the
+ * bundled sample manifest, runs the service host against it (files land under `./var/filed`),
+ * prints what was filed where, and keeps polling until Ctrl-C. Run it twice: the second run finds
+ * everything recorded and writes nothing new.
+ */
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const manifestPath = join(repo, 'host-service/demo/manifest.json');
+const varDir = join(repo, 'var');
+const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { tenant: string; token: string };
+
+const double = spawn(
+  process.execPath,
+  [join(repo, 'test/doubles/dist/filing-service/server.js'), '--port', '0', '--manifest', manifestPath, '--target-root', repo],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
+const firstLine = await new Promise<string>((res, rej) => {
+  createInterface({ input: double.stdout! }).once('line', res);
+  double.once('exit', (code) => rej(new Error(`the filing-service double exited (${code}) before listening`)));
+});
+const url = /listening on (\S+)/.exec(firstLine)?.[1];
+if (!url) throw new Error(`unexpected first line from the double: ${firstLine}`);
+process.stdout.write(`Filing-service double (tenant "${manifest.tenant}") at ${url}\n`);
+
+const byLocation = new Map<string, Map<string, number>>();
+let drained = false;
+const print = (filing: Filing, o: TargetOutcome) => {
+  const where = o.path ? relative(repo, o.path) : o.target;
+  process.stdout.write(`  ${o.outcome.padEnd(9)} ${filing.location.name} → ${where}${o.reason ? `  (${o.reason})` : ''}\n`);
+  const counts = byLocation.get(filing.location.name) ?? new Map<string, number>();
+  counts.set(o.outcome, (counts.get(o.outcome) ?? 0) + 1);
+  byLocation.set(filing.location.name, counts);
+};
+
+try {
+  const connector = await bootConnector(serviceHost(), {
+    overrides: [
+      { key: 'source.url', value: url },
+      { key: 'source.tenant', value: manifest.tenant },
+      { key: 'source.token', value: manifest.token },
+      { key: 'stateDir', value: join(varDir, 'state') },
+      { key: 'sinks.filesystem.allowedRoots', value: [join(varDir, 'filed')], append: true },
+      { key: 'poll.intervalSeconds', value: 5 },
+      { key: 'log.level', value: 'warn' },
+    ],
+    observer: {
+      outcome: (filing, o) => print(filing, o),
+      polled: (n) => {
+        if (n === 0 && !drained) {
+          drained = true;
+          summarise();
+        }
+      },
+    },
+  });
+  const stop = () => connector.engine.stop();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  process.stdout.write('Filing… (Ctrl-C to stop)\n');
+  await connector.engine.run();
+  connector.close();
+} catch (err) {
+  process.exitCode = reportFailure(err);
+} finally {
+  double.kill('SIGTERM');
+}
+
+function summarise(): void {
+  if (byLocation.size === 0) {
+    process.stdout.write('Nothing new to file: every pending filing was already recorded (files under var/filed are unchanged).\n');
+  } else {
+    process.stdout.write('\nSummary:\n');
+    for (const [loc, counts] of byLocation) {
+      process.stdout.write(`  ${loc}: ${[...counts].map(([k, v]) => `${v} ${k}`).join(', ')}\n`);
+    }
+  }
+  process.stdout.write(`Files are under ${relative(process.cwd(), join(varDir, 'filed')) || '.'}. Still polling every 5 s; Ctrl-C to stop.\n`);
+}

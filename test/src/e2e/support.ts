@@ -1,0 +1,109 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (this file is test/dist/e2e/support.js once built). */
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+/** The service host's CLI. */
+export const CLI = join(REPO, 'host-service/dist/cli/main.js');
+
+/** A running or finished host process with everything it printed. */
+export interface HostProcess {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the exit code (or the signal name). */
+  exited: Promise<number | string>;
+  /** Resolves when the output matches, rejects if the process exits first. */
+  waitFor(pattern: RegExp): Promise<void>;
+}
+
+/** Starts `filing-sync <args>` with the given environment additions. */
+export function startHost(args: string[], env: Record<string, string> = {}): HostProcess {
+  const child = spawn(process.execPath, ['--enable-source-maps', CLI, ...args], {
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const waiters: { pattern: RegExp; resolve: () => void; reject: (e: Error) => void }[] = [];
+  const onData = (chunk: Buffer) => {
+    out += chunk.toString('utf8');
+    for (const w of [...waiters]) {
+      if (w.pattern.test(out)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = new Promise<number | string>((res) => child.once('exit', (code, signal) => res(code ?? signal ?? -1)));
+  void exited.then(() => {
+    for (const w of waiters.splice(0)) w.reject(new Error(`host exited before printing ${w.pattern}:\n${out}`));
+  });
+  return {
+    child,
+    output: () => out,
+    exited,
+    waitFor: (pattern) =>
+      pattern.test(out) ? Promise.resolve() : new Promise<void>((resolve, reject) => waiters.push({ pattern, resolve, reject })),
+  };
+}
+
+/** Runs the host to completion and returns its exit code and output. */
+export async function runHost(args: string[], env: Record<string, string> = {}): Promise<{ code: number | string; output: string }> {
+  const h = startHost(args, env);
+  const code = await h.exited;
+  return { code, output: h.output() };
+}
+
+/** A fresh temporary folder. */
+export function tempDir(prefix = 'filing-sync-e2e-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+/** Every file below `dir`, as paths relative to it. */
+export async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string, rel: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) await walk(join(d, e.name), r);
+      else out.push(r);
+    }
+  };
+  await walk(dir, '');
+  return out.sort();
+}
+
+/** Whether a path exists. */
+export async function exists(p: string): Promise<boolean> {
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** A small RFC 5322 message. */
+export function message(n: number, subject = `Message ${n}`, extra = ''): string {
+  const sent = new Date(Date.UTC(2026, 10, 28, 14, 46, 13) + n * 60_000);
+  return [
+    `From: Site Office <office${n % 7}@example.com>`,
+    'To: Project Team <team@example.com>',
+    `Subject: ${subject}`,
+    `Date: ${sent.toUTCString().replace('GMT', '+0000')}`,
+    `Message-ID: <m${n}.${Date.now()}@example.com>`,
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    `Body of message ${n}.${extra}`,
+    '',
+  ].join('\r\n');
+}
