@@ -1,0 +1,217 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { startFilingServiceDouble, type FilingServiceDouble } from './double.js';
+import { ManifestError, resolveManifest } from './manifest.js';
+
+const SERVER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'server.js');
+
+const EML = [
+  'Message-ID: <a@example.test>',
+  'Date: Mon, 02 Mar 2026 09:30:00 +0000',
+  'From: =?UTF-8?Q?Zo=C3=AB?= <zoe@example.test>',
+  'Subject: =?UTF-8?B?5Lya6K2w?= minutes',
+  '',
+  'Body',
+  '',
+].join('\r\n');
+
+describe('filing-service double', () => {
+  let dir: string;
+  let double: FilingServiceDouble | undefined;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'fs-double-'));
+    await writeFile(path.join(dir, 'a.eml'), EML);
+    await writeFile(path.join(dir, 'bare.eml'), 'just a body, no headers at all');
+    await writeFile(
+      path.join(dir, 'manifest.json'),
+      JSON.stringify({
+        tenant: 't1',
+        token: 'secret',
+        locations: [
+          { id: 'L1', name: 'Surrey Court', format: 'eml', targets: ['./var/filed/Surrey Court/email', '/abs/other', 'onedrive:/Projects/Surrey'] },
+        ],
+        filings: [
+          { id: 'F1', location: 'L1', eml: 'a.eml' },
+          { id: 'F2', location: 'L1', eml: 'bare.eml', filedAt: '2026-03-02T10:00:00+01:00' },
+        ],
+      }),
+    );
+  });
+
+  afterEach(async () => {
+    await double?.close();
+    double = undefined;
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const api = (path: string, init: RequestInit = {}, token = 'secret') =>
+    fetch(`${double!.url}/v1/tenants/t1${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers as Record<string, string> | undefined) },
+    });
+  const post = (path: string, body: unknown) => api(path, { method: 'POST', body: JSON.stringify(body) });
+
+  it('serves the manifest: relative eml paths against its folder, relative targets against targetRoot', async () => {
+    double = await startFilingServiceDouble({ manifest: path.join(dir, 'manifest.json'), targetRoot: '/srv/demo' });
+    const locations = (await (await api('/locations')).json()) as { items: { targets: string[] }[] };
+    expect(locations.items[0]!.targets).to.deep.equal(['/srv/demo/var/filed/Surrey Court/email', '/abs/other', 'onedrive:/Projects/Surrey']);
+    const view = double.filings();
+    expect(view.map((f) => [f.id, f.state, f.filedAt])).to.deep.equal([
+      ['F1', 'pending', view[0]!.filedAt],
+      ['F2', 'pending', '2026-03-02T09:00:00.000Z'],
+    ]);
+  });
+
+  it('parses the summary from the headers, decoding encoded words, and copes with a message without headers', async () => {
+    double = await startFilingServiceDouble({ manifest: path.join(dir, 'manifest.json') });
+    expect(double.filing('F1')!.message).to.deep.equal({
+      size: Buffer.byteLength(EML),
+      messageId: '<a@example.test>',
+      subject: '会議 minutes',
+      from: { name: 'Zoë', address: 'zoe@example.test' },
+      sentAt: '2026-03-02T09:30:00.000Z',
+    });
+    expect(double.filing('F2')!.message).to.deep.equal({ size: 30 });
+  });
+
+  it('reports every manifest problem at once, naming the field', () => {
+    let err: unknown;
+    try {
+      resolveManifest(
+        { tenant: 't1', locations: [{ id: 'L1', name: 'A', format: 'eml', targets: 'x' }], filings: [{ id: 'F1', location: 'L9', eml: 'a.eml' }, { id: 'F1', location: 'L1', eml: 'b.eml', filedAt: 'soon' }] },
+        { baseDir: dir },
+      );
+    } catch (e) {
+      err = e;
+    }
+    expect(err).to.be.instanceOf(ManifestError);
+    const problems = (err as ManifestError).problems.join('\n');
+    expect(problems).to.contain('token: expected a non-empty string');
+    expect(problems).to.contain('locations[0].targets: expected an array');
+    expect(problems).to.contain('filings[0].location: expected one of the location ids, found "L9"');
+    expect(problems).to.contain('filings[1].id: "F1" is used twice');
+    expect(problems).to.contain('filings[1].filedAt: expected an ISO 8601 date-time');
+  });
+
+  it('names the filing whose message file is missing', async () => {
+    const err = await startFilingServiceDouble({
+      manifest: { tenant: 't', token: 's', locations: [{ id: 'L', name: 'L', format: 'eml', targets: [] }], filings: [{ id: 'FX', location: 'L', eml: 'nope.eml' }] },
+      manifestDir: dir,
+    }).catch((e: Error) => e);
+    expect((err as Error).message).to.contain('filing FX').and.contain(path.join(dir, 'nope.eml'));
+  });
+
+  it('answers with one error shape: 401 with WWW-Authenticate, 400 naming the field', async () => {
+    double = await startFilingServiceDouble({ manifest: path.join(dir, 'manifest.json') });
+    const unauthorised = await api('/locations', {}, 'wrong');
+    expect(unauthorised.status).to.equal(401);
+    expect(unauthorised.headers.get('www-authenticate')).to.match(/^Bearer/);
+    expect(await unauthorised.json()).to.deep.equal({ error: { code: 'unauthorized', message: 'Missing or invalid bearer token.' } });
+
+    const bad = await post('/lease', { holder: 'a', ttlSeconds: -1 });
+    expect(bad.status).to.equal(400);
+    expect(((await bad.json()) as { error: { code: string; message: string } }).error).to.deep.include({ code: 'invalid_request' }).and.satisfy((e: { message: string }) => e.message.startsWith('ttlSeconds:'));
+  });
+
+  it('issues a new lease id to the same holder and fences the old one', async () => {
+    double = await startFilingServiceDouble({ manifest: path.join(dir, 'manifest.json') });
+    const first = (await (await post('/lease', { holder: 'h', ttlSeconds: 30 })).json()) as { id: string };
+    const second = (await (await post('/lease', { holder: 'h', ttlSeconds: 30 })).json()) as { id: string };
+    expect(second.id).to.not.equal(first.id);
+    const stale = await post('/claims', { leaseId: first.id, max: 1 });
+    expect(stale.status).to.equal(409);
+    expect(((await stale.json()) as { error: { code: string } }).error.code).to.equal('lease_lost');
+    expect((await post('/claims', { leaseId: second.id, max: 1 })).status).to.equal(200);
+  });
+
+  it('keeps a partly reported filing queued, redelivers it, and completes it when every target is reported', async () => {
+    double = await startFilingServiceDouble({ manifest: path.join(dir, 'manifest.json'), visibilityTimeoutMs: 200 });
+    const { id: leaseId } = (await (await post('/lease', { holder: 'h', ttlSeconds: 30 })).json()) as { id: string };
+    await post('/claims', { leaseId, max: 1 });
+    const partial = await post('/filings/F1/outcomes', { leaseId, outcomes: [{ target: '/abs/other', outcome: 'created' }] });
+    expect(await partial.json()).to.deep.equal({ id: 'F1', state: 'claimed' });
+
+    const unknown = await post('/filings/F1/outcomes', { leaseId, outcomes: [{ target: '/abs/elsewhere', outcome: 'created' }] });
+    expect(unknown.status).to.equal(400);
+    expect(((await unknown.json()) as { error: { message: string } }).error.message).to.match(/^outcomes\[0\]\.target/);
+
+    await new Promise((r) => setTimeout(r, 300));
+    const again = (await (await post('/claims', { leaseId, max: 1 })).json()) as { items: { id: string }[] };
+    expect(again.items.map((f) => f.id)).to.deep.equal(['F1']);
+
+    const rest = await post('/filings/F1/outcomes', {
+      leaseId,
+      outcomes: [
+        { target: './var/filed/Surrey Court/email', outcome: 'identical' },
+        { target: 'onedrive:/Projects/Surrey', outcome: 'skipped', reason: 'denied' },
+      ],
+    });
+    expect(await rest.json()).to.deep.equal({ id: 'F1', state: 'done' });
+    const inspected = (await (await fetch(`${double.url}/_double/filings`)).json()) as { filings: { id: string; state: string; deliveries: number; outcomes: Record<string, unknown[]> }[] };
+    const f1 = inspected.filings.find((f) => f.id === 'F1')!;
+    expect(f1).to.deep.include({ state: 'done', deliveries: 2 });
+    expect(Object.keys(f1.outcomes)).to.have.members(['/abs/other', './var/filed/Surrey Court/email', 'onedrive:/Projects/Surrey']);
+  });
+
+  it('adds filings at run time, over the handle and over HTTP', async () => {
+    double = await startFilingServiceDouble({ manifest: path.join(dir, 'manifest.json') });
+    await double.addFiling({ id: 'F3', location: 'L1', raw: EML });
+    const res = await fetch(`${double.url}/_double/filings`, { method: 'POST', body: JSON.stringify({ id: 'F4', location: 'L1', eml: path.join(dir, 'a.eml') }) });
+    expect(res.status).to.equal(201);
+    const refused = await fetch(`${double.url}/_double/filings`, { method: 'POST', body: JSON.stringify({ id: 'F5', location: 'nope', raw: EML }) });
+    expect(refused.status).to.equal(400);
+    const pending = (await (await api('/filings')).json()) as { items: { id: string }[] };
+    expect(pending.items.map((f) => f.id)).to.deep.equal(['F1', 'F2', 'F3', 'F4']);
+    expect(await (await api('/filings/F3/content')).text()).to.equal(EML);
+  });
+
+  it('injects throttling with Retry-After in the API error shape, and spares the inspection routes', async () => {
+    double = await startFilingServiceDouble({ manifest: path.join(dir, 'manifest.json'), failRate: 1, faultKinds: ['429', '503'], retryAfterSeconds: 3 });
+    const res = await api('/locations');
+    expect([429, 503]).to.include(res.status);
+    expect(res.headers.get('retry-after')).to.equal('3');
+    expect(((await res.json()) as { error: { code: string } }).error.code).to.be.oneOf(['throttled', 'unavailable']);
+    expect((await fetch(`${double.url}/_double/filings`)).status).to.equal(200);
+    double.setFailRate(0);
+    expect((await api('/locations')).status).to.equal(200);
+  });
+
+  describe('as a program', () => {
+    it('prints the listening line first, serves the manifest, and stops on SIGTERM', async () => {
+      const child = spawn(process.execPath, [SERVER, '--port', '0', '--manifest', path.join(dir, 'manifest.json'), '--target-root', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const lines = createInterface({ input: child.stdout! });
+      const [first] = (await once(lines, 'line')) as [string];
+      expect(first).to.match(/^listening on http:\/\/127\.0\.0\.1:\d+$/);
+      const url = first.slice('listening on '.length);
+      const res = await fetch(`${url}/v1/tenants/t1/locations`, { headers: { authorization: 'Bearer secret' } });
+      expect(((await res.json()) as { items: { targets: string[] }[] }).items[0]!.targets[0]).to.equal(path.join(dir, 'var/filed/Surrey Court/email'));
+      child.kill('SIGTERM');
+      const [code] = (await once(child, 'exit')) as [number];
+      expect(code).to.equal(0);
+    });
+
+    it('exits non-zero naming the bad option or manifest field', async () => {
+      const run = async (args: string[]) => {
+        const child = spawn(process.execPath, [SERVER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let stderr = '';
+        child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+        const [code] = (await once(child, 'exit')) as [number];
+        return { code, stderr };
+      };
+      const rate = await run(['--manifest', path.join(dir, 'manifest.json'), '--fail-rate', '2']);
+      expect(rate.code).to.equal(2);
+      expect(rate.stderr).to.contain('--fail-rate: expected a number from 0 to 1');
+      await writeFile(path.join(dir, 'bad.json'), JSON.stringify({ tenant: 't', token: 's', locations: [], filings: [{ id: 'F', location: 'L', eml: 'a.eml' }] }));
+      const manifest = await run(['--manifest', path.join(dir, 'bad.json')]);
+      expect(manifest.code).to.equal(1);
+      expect(manifest.stderr).to.contain('filings[0].location');
+    });
+  });
+});
