@@ -8,4 +8,5 @@ export * from './kit/faults.js';
 export * from './kit/http.js';
 export * from './kit/server.js';
 export * from './filing-service/index.js';
+export * from './dropbox/index.js';
 export * from './graph/index.js';
