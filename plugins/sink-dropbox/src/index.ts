@@ -1,1 +1,30 @@
-export {};
+/**
+ * Dropbox sink plugin for filing-sync: `dropbox:/Projects/...` targets through the official SDK
+ * (`dropbox` 10.34.0), and the `dropbox` credential provider (refresh token + app key).
+ * @packageDocumentation
+ */
+import { CredentialProviderFactory, type RegisterPlugin, SinkFactory } from '@filing-sync/core';
+import { dropboxCredentialProviderFactory } from './dropbox-credentials.js';
+import { dropboxSinkFactory } from './dropbox-sink-factory.js';
+
+export { dropboxSinkFactory } from './dropbox-sink-factory.js';
+export { DropboxSink, type DropboxSinkOptions } from './dropbox-sink.js';
+export { DropboxSinkConfigSchema, type DropboxSinkConfig, resolveDropboxSinkConfig } from './dropbox-config.js';
+export {
+  dropboxCredentialProviderFactory,
+  DropboxRefreshTokenProvider,
+  DropboxCredentialsConfigSchema,
+  type DropboxCredentialsConfig,
+} from './dropbox-credentials.js';
+export { DROPBOX_PATH_RULES } from './dropbox-path-rules.js';
+export { mapDropboxError } from './dropbox-errors.js';
+
+/**
+ * Registers the Dropbox sink factory and the `dropbox` credential provider factory (hosts that
+ * sign users in themselves may register their own provider for resource `dropbox` instead).
+ * @public
+ */
+export const register: RegisterPlugin = (container) => {
+  container.register(SinkFactory, { useValue: dropboxSinkFactory });
+  container.register(CredentialProviderFactory, { useValue: dropboxCredentialProviderFactory });
+};

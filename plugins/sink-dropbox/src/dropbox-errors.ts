@@ -1,0 +1,102 @@
+import { DropboxResponseError } from 'dropbox';
+import {
+  AuthError,
+  ConfigError,
+  type FilingSyncError,
+  PermanentError,
+  PermissionDenied,
+  TargetMissing,
+  TransientError,
+  headerValue,
+  httpStatusError,
+  parseRetryAfter,
+  toFilingSyncError,
+} from '@filing-sync/core';
+
+/** The body of a Dropbox endpoint error (HTTP 409, 429, 401...). */
+interface DropboxErrorBody {
+  error_summary?: string;
+  error?: Record<string, unknown> & { retry_after?: number; reason?: unknown };
+}
+
+/**
+ * The `error_summary` of a Dropbox error (`path/conflict/file/..`), or `''` when the error is
+ * not a Dropbox endpoint error.
+ * @public
+ */
+export function dropboxErrorSummary(err: unknown): string {
+  if (!(err instanceof DropboxResponseError)) return '';
+  const body = err.error as DropboxErrorBody | string | undefined;
+  return typeof body === 'object' && body && typeof body.error_summary === 'string' ? body.error_summary : '';
+}
+
+/** True when `err` is a Dropbox 401 (expired or revoked access token). */
+export function isDropboxUnauthorized(err: unknown): boolean {
+  return err instanceof DropboxResponseError && err.status === 401;
+}
+
+/**
+ * The server's offset when `err` is an upload-session `incorrect_offset` error (from `append_v2`
+ * or `finish`), else `undefined`.
+ * @public
+ */
+export function incorrectOffset(err: unknown): number | undefined {
+  if (!(err instanceof DropboxResponseError) || err.status !== 409) return undefined;
+  if (!/(^|\/)incorrect_offset\//.test(dropboxErrorSummary(err))) return undefined;
+  return findCorrectOffset((err.error as DropboxErrorBody).error);
+}
+
+function findCorrectOffset(value: unknown): number | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const o = value as Record<string, unknown>;
+  if (typeof o.correct_offset === 'number') return o.correct_offset;
+  for (const v of Object.values(o)) {
+    const found = findCorrectOffset(v);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/**
+ * Maps what the Dropbox SDK threw into the error taxonomy. `what` names the operation for the
+ * message, e.g. `upload of "/Projects/a.eml"`.
+ *
+ * - 429 `too_many_requests` / `too_many_write_operations` (also as 409 from a session finish) →
+ *   {@link TransientError} with `retryAfterMs` from `Retry-After` (or the body's `retry_after`);
+ * - `insufficient_space`, `malformed_path`, `disallowed_name`, `too_large`, `payload_too_large`
+ *   → {@link PermanentError}; `no_write_permission` → {@link PermissionDenied};
+ * - 401 → {@link AuthError}; 403 (`access_error`) → {@link PermissionDenied};
+ * - 422 (`Dropbox-API-Path-Root` refused) → {@link ConfigError} on `pathRoot`;
+ * - 5xx → {@link TransientError}; network failures (no response) → {@link TransientError}.
+ * @public
+ */
+export function mapDropboxError(err: unknown, what: string): FilingSyncError {
+  if (!(err instanceof DropboxResponseError)) {
+    // The global fetch reports resets and refusals as TypeError('fetch failed') with the cause.
+    if (err instanceof TypeError && err.cause !== undefined) {
+      const cause = err.cause as { code?: string; message?: string };
+      return new TransientError(`${what} failed: ${cause.code ?? cause.message ?? err.message}`, { cause: err });
+    }
+    return toFilingSyncError(err);
+  }
+  const summary = dropboxErrorSummary(err);
+  const body = typeof err.error === 'object' && err.error ? (err.error as DropboxErrorBody) : undefined;
+  const said = summary || (typeof err.error === 'string' ? err.error.slice(0, 200) : '');
+  const message = `${what} failed: HTTP ${err.status}${said ? ` (${said})` : ''}`;
+  const options = { cause: err };
+  const retryAfterMs = parseRetryAfter(headerValue(err.headers as never, 'retry-after'))
+    ?? (typeof body?.error?.retry_after === 'number' ? body.error.retry_after * 1000 : undefined);
+  if (err.status === 429 || /too_many_write_operations|too_many_requests/.test(summary)) {
+    return new TransientError(message, { ...options, retryAfterMs });
+  }
+  if (err.status === 401) return new AuthError(message, options);
+  if (/insufficient_space/.test(summary)) {
+    return new PermanentError(message, { ...options, action: 'Free space in the Dropbox account or raise its quota; this file will not be retried.' });
+  }
+  if (/malformed_path|disallowed_name|too_large|payload_too_large|too_many_files/.test(summary)) return new PermanentError(message, options);
+  if (/no_write_permission/.test(summary) || err.status === 403) return new PermissionDenied(message, options);
+  if (err.status === 422) return new ConfigError([{ key: 'pathRoot', expected: `a namespace this account can use (Dropbox said: ${said || 'path root refused'})` }], options);
+  if (/(^|\/)not_found\//.test(summary)) return new TargetMissing(message, options);
+  if (err.status === 409) return new PermanentError(message, options);
+  return httpStatusError(err.status, message, { ...options, retryAfter: headerValue(err.headers as never, 'retry-after') });
+}
