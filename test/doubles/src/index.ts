@@ -10,3 +10,4 @@ export * from './kit/server.js';
 export * from './filing-service/index.js';
 export * from './dropbox/index.js';
 export * from './graph/index.js';
+export * from './egnyte/egnyte-double.js';
