@@ -1,0 +1,97 @@
+import 'reflect-metadata';
+import { mkdir, mkdtemp, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { bootConnector } from '@filing-sync/core';
+import { startFilingServiceDouble } from '@filing-sync/doubles';
+
+/** One measured case: files per second through the engine against the durable-copy baseline. */
+export interface ThroughputResult {
+  format: string;
+  files: number;
+  baselinePerSecond: number;
+  enginePerSecond: number;
+  ratio: number;
+}
+
+const PLUGINS = ['@filing-sync/source-filing-service', '@filing-sync/formatter-eml', '@filing-sync/formatter-msg', '@filing-sync/sink-filesystem'];
+
+/** A message of roughly `size` bytes with a text body and an attachment. */
+function message(i: number, size: number): string {
+  const attachment = Buffer.alloc(Math.max(0, size - 1200), i % 251).toString('base64').replace(/.{76}/g, '$&\r\n');
+  return [
+    `From: Site Office <office@example.com>`, 'To: Team <team@example.com>', `Subject: Benchmark message ${i}`,
+    `Date: ${new Date(Date.UTC(2026, 10, 1) + i * 1000).toUTCString()}`, `Message-ID: <bench${i}@example.com>`, 'MIME-Version: 1.0',
+    'Content-Type: multipart/mixed; boundary="b"', '', '--b', 'Content-Type: text/plain; charset=utf-8', '', `Body ${i}.`, '--b',
+    'Content-Type: application/octet-stream; name="data.bin"', 'Content-Transfer-Encoding: base64', 'Content-Disposition: attachment; filename="data.bin"', '',
+    attachment, '--b--', '',
+  ].join('\r\n');
+}
+
+/** The baseline: what a careful copy costs (write a partial, fsync, rename, fsync the folder). */
+async function durableCopy(files: string[], dest: string): Promise<number> {
+  await mkdir(dest, { recursive: true });
+  const started = performance.now();
+  for (const [i, f] of files.entries()) {
+    const data = await readFile(f);
+    const partial = join(dest, `.${i}.partial`);
+    const fh = await open(partial, 'wx');
+    await fh.writeFile(data);
+    await fh.sync();
+    await fh.close();
+    await rename(partial, join(dest, `${i}.eml`));
+    const dir = await open(dest, 'r');
+    await dir.sync();
+    await dir.close();
+  }
+  return (performance.now() - started) / 1000;
+}
+
+/**
+ * Files `count` messages of `size` bytes in `format` through the whole engine (filing-service
+ * double, spool, formatter, namer, filesystem sink, state store, reports) and compares with
+ * {@link durableCopy} of the same files, measured in the same run.
+ */
+export async function filingThroughput(format: 'eml' | 'msg', count: number, size: number): Promise<ThroughputResult> {
+  const root = await mkdtemp(join(tmpdir(), `filing-sync-bench-${format}-`));
+  try {
+    const files: string[] = [];
+    await mkdir(join(root, 'in'));
+    for (let i = 0; i < count; i++) {
+      const f = join(root, 'in', `${i}.eml`);
+      await writeFile(f, message(i, size));
+      files.push(f);
+    }
+    const baselineSeconds = await durableCopy(files, join(root, 'copy'));
+    const target = join(root, 'filed');
+    const double = await startFilingServiceDouble({
+      manifest: { tenant: 'bench', token: 'bench-token', locations: [{ id: 'L1', name: 'Bench', format, targets: [target] }], filings: files.map((eml, i) => ({ id: `F${i}`, location: 'L1', eml })) },
+    });
+    try {
+      const connector = await bootConnector(
+        { variant: 'service', plugins: PLUGINS, credentialFactories: [], resolveFrom: import.meta.url },
+        {
+          overrides: [
+            { key: 'source.url', value: double.url }, { key: 'source.tenant', value: 'bench' }, { key: 'source.token', value: 'bench-token' },
+            { key: 'stateDir', value: join(root, 'state') }, { key: 'sinks.filesystem.allowedRoots', value: [root] },
+            { key: 'poll.batchSize', value: 100 }, { key: 'log.level', value: 'error' },
+          ],
+          logDestination: new Writable({ write: (_c, _e, cb) => cb() }),
+        },
+      );
+      const started = performance.now();
+      const summary = await connector.engine.run({ once: true });
+      const engineSeconds = (performance.now() - started) / 1000;
+      connector.close();
+      if (summary.reported !== count) throw new Error(`engine reported ${summary.reported} of ${count} filings`);
+      const baselinePerSecond = count / baselineSeconds;
+      const enginePerSecond = count / engineSeconds;
+      return { format, files: count, baselinePerSecond, enginePerSecond, ratio: enginePerSecond / baselinePerSecond };
+    } finally {
+      await double.close();
+    }
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
