@@ -59,7 +59,7 @@ export interface ResolvedDrive {
  */
 export class DriveResolver {
   private readonly sites = new Map<string, Promise<string>>();
-  private readonly libraries = new Map<string, Promise<string>>();
+  private readonly libraries = new Map<string, Promise<Library[]>>();
 
   /**
    * Rejects with {@link TargetMissing} when the site or library does not exist, and like
@@ -77,8 +77,8 @@ export class DriveResolver {
     }
     const siteKey = `${target.host}${target.sitePath}`.toLowerCase();
     const siteId = await this.remember(this.sites, siteKey, () => this.findSite(graph, target, signal));
-    const libraryKey = `${siteId}/${target.library}`.toLowerCase();
-    const driveId = await this.remember(this.libraries, libraryKey, () => this.findLibrary(graph, siteId, target, signal));
+    const libraries = await this.remember(this.libraries, siteId, () => this.listLibraries(graph, siteId, target, signal));
+    const driveId = pickLibrary(libraries, target);
     return {
       drivePath: `/drives/${encodeURIComponent(driveId)}`,
       driveKey: driveId,
@@ -87,7 +87,7 @@ export class DriveResolver {
     };
   }
 
-  private async remember(cache: Map<string, Promise<string>>, key: string, find: () => Promise<string>): Promise<string> {
+  private async remember<T>(cache: Map<string, Promise<T>>, key: string, find: () => Promise<T>): Promise<T> {
     let found = cache.get(key);
     if (!found) {
       found = find();
@@ -97,7 +97,7 @@ export class DriveResolver {
     return found;
   }
 
-  private async findSite(graph: GraphApi, target: Extract<DriveTarget, { kind: 'sharepoint' }>, signal?: AbortSignal): Promise<string> {
+  private async findSite(graph: GraphApi, target: SharePointTarget, signal?: AbortSignal): Promise<string> {
     const sitePath = target.sitePath === '/' ? '' : `:${target.sitePath.split('/').map(encodeURIComponent).join('/')}`;
     try {
       const site = (await graph.call(
@@ -113,26 +113,41 @@ export class DriveResolver {
     }
   }
 
-  private async findLibrary(graph: GraphApi, siteId: string, target: Extract<DriveTarget, { kind: 'sharepoint' }>, signal?: AbortSignal): Promise<string> {
+  private async listLibraries(graph: GraphApi, siteId: string, target: SharePointTarget, signal?: AbortSignal): Promise<Library[]> {
     const list = (await graph.call(
       `Listing the document libraries of ${target.host}${target.sitePath}`,
       (api) => api(`/sites/${encodeURIComponent(siteId)}/drives`).select('id,name,webUrl').get(),
       signal,
-    )) as { value: Array<{ id: string; name?: string; webUrl?: string }> };
-    // The URI names a library as it appears in its web address ("Shared Documents") or by its
-    // display name ("Documents"); both are accepted, case-insensitively.
-    const wanted = target.library.toLowerCase();
-    const urlName = (webUrl: string | undefined): string | undefined => {
-      if (!webUrl) return undefined;
-      const last = new URL(webUrl).pathname.split('/').filter(Boolean).pop();
-      return last === undefined ? undefined : decodeURIComponent(last).toLowerCase();
-    };
-    const drive =
-      list.value.find((d) => urlName(d.webUrl) === wanted) ?? list.value.find((d) => d.name?.toLowerCase() === wanted);
-    if (!drive) {
-      const known = list.value.map((d) => d.name ?? d.id).join(', ');
-      throw new TargetMissing(`SharePoint site ${target.host}${target.sitePath} has no document library "${target.library}" (it has: ${known || 'none'}).`);
-    }
-    return drive.id;
+    )) as { value: Library[] };
+    return list.value;
   }
+}
+
+type SharePointTarget = Extract<DriveTarget, { kind: 'sharepoint' }>;
+
+/** A document library as `GET /sites/{id}/drives` lists it. */
+interface Library {
+  id: string;
+  name?: string;
+  webUrl?: string;
+}
+
+/**
+ * The library a URI names, as it appears in its web address ("Shared Documents") or by its
+ * display name ("Documents"), case-insensitively. Throws {@link TargetMissing} listing the
+ * libraries there are.
+ */
+function pickLibrary(libraries: readonly Library[], target: SharePointTarget): string {
+  const wanted = target.library.toLowerCase();
+  const urlName = (webUrl: string | undefined): string | undefined => {
+    if (!webUrl) return undefined;
+    const last = new URL(webUrl).pathname.split('/').filter(Boolean).pop();
+    return last === undefined ? undefined : decodeURIComponent(last).toLowerCase();
+  };
+  const drive = libraries.find((d) => urlName(d.webUrl) === wanted) ?? libraries.find((d) => d.name?.toLowerCase() === wanted);
+  if (!drive) {
+    const known = libraries.map((d) => d.name ?? d.id).join(', ');
+    throw new TargetMissing(`SharePoint site ${target.host}${target.sitePath} has no document library "${target.library}" (it has: ${known || 'none'}).`);
+  }
+  return drive.id;
 }
