@@ -1,0 +1,366 @@
+/**
+ * A target folder on a local disk or a network share.
+ * @packageDocumentation
+ */
+import { randomBytes } from 'node:crypto';
+import { createReadStream, type Stats } from 'node:fs';
+import { link, lstat, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  PermanentError,
+  PermissionDenied,
+  TargetMissing,
+  TransientError,
+  WINDOWS_PATH_RULES,
+  cutToLength,
+  hashStream,
+  retrying,
+  type Content,
+  type CreateOptions,
+  type CreateResult,
+  type EntryInfo,
+  type Logger,
+  type PathRules,
+  type RetryPolicy,
+  type Sink,
+  type SinkCapabilities,
+  type TargetAccess,
+} from '@filing-sync/core';
+import { isInside, realpathOfExisting } from './allowed-roots.js';
+import { cleanupPartials } from './cleanup-partials.js';
+import { mapFsError } from './fs-errors.js';
+
+/**
+ * Windows naming rules on every platform, so a folder later opened from Windows stays valid.
+ * Off Windows, lengths are counted in UTF-8 bytes: Linux filesystems limit a name to 255 bytes,
+ * and a name within 255 bytes is also within 255 UTF-16 units, so the rules stay Windows-safe.
+ * @public
+ */
+export function filesystemPathRules(platform: NodeJS.Platform = process.platform): PathRules {
+  return platform === 'win32' ? WINDOWS_PATH_RULES : { ...WINDOWS_PATH_RULES, lengthUnit: 'utf8' };
+}
+
+/** The brief in-sink retry of a publish blocked by a scanner or indexer holding the file. */
+export const PUBLISH_RETRY_POLICY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 50, maxDelayMs: 1_000 };
+
+/** The filesystem calls that publish a partial, replaceable in tests to simulate a locked file. */
+export interface PublishOps {
+  link(existing: string, created: string): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+}
+
+/** Where a {@link FilesystemSink} writes and what it may touch. */
+export interface FilesystemSinkOptions {
+  /** The target folder, native and absolute. */
+  folder: string;
+  /** The allowed root that holds it (already checked lexically). */
+  root: string;
+  /** Every allowed root: after resolving symlinks the folder must still be inside one. */
+  allowedRoots: readonly string[];
+  partialMaxAgeMs: number;
+  logger?: Logger;
+  /** Test seam; defaults to `node:fs/promises`. */
+  ops?: PublishOps;
+  platform?: NodeJS.Platform;
+}
+
+// Errors of `link` that mean "this filesystem has no hard links" rather than a problem with the file.
+const NO_HARD_LINKS = new Set(['ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK']);
+
+/**
+ * Writes files into one folder with no-clobber, crash-safe semantics:
+ * `.<name>.<random>.partial` in the target folder, fsync, mtime/atime set to the sent time, then
+ * published under the final name WITHOUT replacing: a hard link (`link` fails with EEXIST when the
+ * name is taken, on Linux and on NTFS alike) and unlink of the partial; then the folder is fsynced.
+ * A reader sees no file or the whole file. Where the filesystem has no hard links (FAT, some NAS
+ * shares) it falls back to "check, then rename": still atomic for readers, but a file created by
+ * someone else in the instant between the check and the rename would be replaced.
+ * @public
+ */
+export class FilesystemSink implements Sink {
+  readonly capabilities: SinkCapabilities;
+  readonly folderPathLength: number;
+  readonly displayPath: string;
+  private readonly ops: PublishOps;
+  private readonly windows: boolean;
+
+  constructor(private readonly options: FilesystemSinkOptions) {
+    const platform = options.platform ?? process.platform;
+    this.windows = platform === 'win32';
+    const pathRules = filesystemPathRules(platform);
+    this.capabilities = { pathRules, hashKind: 'sha256', atomicCreate: true, setsModifiedTime: true };
+    this.displayPath = options.folder;
+    const withSep = options.folder.endsWith(path.sep) ? options.folder : options.folder + path.sep;
+    this.folderPathLength = pathRules.lengthUnit === 'utf8' ? Buffer.byteLength(withSep) : withSep.length;
+    this.ops = options.ops ?? { link, rename };
+  }
+
+  /**
+   * `missing` when the allowed root (drive, share, mount) does not exist; otherwise creates the
+   * folder if needed and writes and removes a probe file: `writable`, or `denied` on
+   * EACCES/EPERM/EROFS (also when a symlink leads outside the allowed roots). Rejects with
+   * {@link TransientError} for a full disk or busy share.
+   */
+  async check(signal?: AbortSignal): Promise<TargetAccess> {
+    signal?.throwIfAborted();
+    try {
+      await this.ensureFolder();
+      const probe = path.join(this.options.folder, `.filing-sync-probe.${randomHex()}.partial`);
+      const fh = await open(probe, 'wx');
+      try {
+        await fh.write('probe');
+      } finally {
+        await fh.close();
+        await unlink(probe).catch(() => undefined);
+      }
+      return 'writable';
+    } catch (raw) {
+      const err = mapFsError(raw, this.displayPath);
+      if (err instanceof TargetMissing) return 'missing';
+      if (err instanceof PermissionDenied) return 'denied';
+      throw err;
+    }
+  }
+
+  /**
+   * The file called `name` (compared case-insensitively, as the Windows rules say), with its
+   * SHA-256 computed by reading it, or `undefined`. Something else under that name (a folder, a
+   * link) is reported without a hash, so it never counts as identical. Rejects like
+   * {@link FilesystemSink.create}.
+   */
+  async stat(name: string, signal?: AbortSignal): Promise<EntryInfo | undefined> {
+    signal?.throwIfAborted();
+    const stored = await this.storedName(name);
+    if (stored === undefined) return undefined;
+    const file = this.pathOf(stored);
+    let s: Stats;
+    try {
+      s = await lstat(file);
+    } catch (raw) {
+      const code = (raw as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw mapFsError(raw, file);
+    }
+    const entry: EntryInfo = { name: stored, path: file, size: s.isFile() ? s.size : 0, modifiedAt: s.mtime };
+    if (s.isFile()) {
+      try {
+        entry.hash = await hashStream(createReadStream(file), 'sha256');
+      } catch (raw) {
+        throw mapFsError(raw, file);
+      }
+    }
+    return entry;
+  }
+
+  /**
+   * Writes `content` as `name` unless the name is taken (`{created: false}`, nothing written).
+   * Creates missing folders. Rejects with {@link TargetMissing} when the allowed root does not
+   * exist, {@link PermissionDenied} on EACCES/EPERM/EROFS or a symlink leading outside the allowed
+   * roots, {@link TransientError} on a full disk (ENOSPC/EDQUOT) or a file still locked after the
+   * brief publish retry, {@link PermanentError} for a name that is too long or not a single name.
+   * Any partial file is removed on failure or abort.
+   */
+  async create(name: string, content: Content, options: CreateOptions): Promise<CreateResult> {
+    this.assertSingleName(name);
+    options.signal?.throwIfAborted();
+    await this.ensureFolder();
+    const final = this.pathOf(name);
+    // Cheap early answer; the publish step below is what actually guarantees no-clobber.
+    const existing = await this.stat(name, options.signal);
+    if (existing) return { created: false, existing };
+    const partial = this.partialPathFor(name);
+    try {
+      await this.writePartial(partial, content, options);
+      const published = await this.publish(partial, final, options.signal);
+      if (!published) {
+        await removeQuietly(partial);
+        const holder = await this.stat(name, options.signal);
+        return holder ? { created: false, existing: holder } : { created: false };
+      }
+      await removeQuietly(partial);
+      await this.syncFolder();
+      const s = await lstat(final);
+      const entry: EntryInfo = {
+        name, path: final, size: s.size, modifiedAt: s.mtime, hash: await content.digest('sha256'),
+      };
+      return { created: true, entry };
+    } catch (raw) {
+      await removeQuietly(partial);
+      throw mapFsError(raw, final);
+    }
+  }
+
+  /** Removes stray partials older than the configured age (see {@link cleanupPartials}). */
+  async recover(signal?: AbortSignal): Promise<number> {
+    signal?.throwIfAborted();
+    return cleanupPartials(this.options.folder, {
+      olderThanMs: this.options.partialMaxAgeMs,
+      ...(this.options.logger ? { logger: this.options.logger } : {}),
+    });
+  }
+
+  private pathOf(name: string): string {
+    return path.join(this.options.folder, name);
+  }
+
+  private assertSingleName(name: string): void {
+    if (name === '' || name === '.' || name === '..' || /[\\/]/.test(name) || name.includes('\0')) {
+      throw new PermanentError(`"${name}" is not a single file name; names must come from the namer.`);
+    }
+  }
+
+  /** `.<name>.<16 hex>.partial`, the name cut so the partial's own name still fits 255 units. */
+  private partialPathFor(name: string): string {
+    const unit = this.capabilities.pathRules.lengthUnit;
+    const room = 255 - '.'.length - '.0123456789abcdef.partial'.length;
+    return this.pathOf(`.${cutToLength(name, room, unit)}.${randomHex()}.partial`);
+  }
+
+  /**
+   * Makes sure the allowed root exists (an unmounted share must not become a local folder), creates
+   * the target folder below it, and checks that its real path is still inside an allowed root.
+   */
+  private async ensureFolder(): Promise<void> {
+    const { root, folder, allowedRoots } = this.options;
+    try {
+      const s = await lstat(root);
+      if (!s.isDirectory() && !s.isSymbolicLink()) throw new TargetMissing(`The allowed root ${root} is not a folder.`);
+    } catch (raw) {
+      if ((raw as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new TargetMissing(`The allowed root ${root} does not exist (drive or share not mounted?).`, { cause: raw });
+      }
+      throw mapFsError(raw, root);
+    }
+    try {
+      await mkdir(folder, { recursive: true });
+    } catch (raw) {
+      throw mapFsError(raw, folder);
+    }
+    const real = await realpathOfExisting(folder);
+    const realRoots = await Promise.all(allowedRoots.map((r) => realpathOfExisting(r).catch(() => r)));
+    if (!realRoots.some((r) => isInside(real, r, this.windows ? path.win32 : path.posix))) {
+      throw new PermissionDenied(`${folder} leads to ${real} through a link, which is outside the allowed roots.`, {
+        action: 'Point the target at a folder inside an allowed root, or allow the real folder (sinks.filesystem.allowedRoots).',
+      });
+    }
+  }
+
+  private async writePartial(partial: string, content: Content, options: CreateOptions): Promise<void> {
+    const fh = await open(partial, 'wx');
+    try {
+      let written = 0;
+      for await (const chunk of content.open()) {
+        options.signal?.throwIfAborted();
+        const buf = chunk as Buffer;
+        await fh.write(buf, 0, buf.length);
+        written += buf.length;
+      }
+      if (written !== content.size) {
+        throw new TransientError(`The content to write changed size (${written} bytes read, ${content.size} expected).`);
+      }
+      // The sent time travels with the inode, so the published link carries it too.
+      await fh.utimes(options.modifiedAt, options.modifiedAt);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /**
+   * Publishes the partial under the final name without replacing. Resolves `false` when the name
+   * is taken. EBUSY (and EPERM on Windows, where a scanner holding the file gives EPERM) are retried
+   * briefly: the one retry a sink does on its own.
+   */
+  private async publish(partial: string, final: string, signal?: AbortSignal): Promise<boolean> {
+    const lockedCodes = this.windows ? ['EBUSY', 'EPERM', 'EACCES'] : ['EBUSY'];
+    const attempt = async (op: () => Promise<void>): Promise<boolean> =>
+      retrying(
+        async () => {
+          try {
+            await op();
+            return true;
+          } catch (raw) {
+            const code = (raw as NodeJS.ErrnoException).code ?? '';
+            if (code === 'EEXIST') return false;
+            if (lockedCodes.includes(code)) throw new TransientError(`${final} is locked (${code}).`, { cause: raw });
+            // Mapped here: retrying() would otherwise read an unknown errno as permanent.
+            throw mapFsError(raw, final);
+          }
+        },
+        { policy: PUBLISH_RETRY_POLICY, ...(signal ? { signal } : {}) },
+      );
+    try {
+      return await attempt(() => this.ops.link(partial, final));
+    } catch (raw) {
+      const code = ((raw as { cause?: NodeJS.ErrnoException }).cause ?? (raw as NodeJS.ErrnoException)).code ?? '';
+      // Linux returns EPERM from link(2) when the filesystem has no hard links (FAT, some shares).
+      if (!NO_HARD_LINKS.has(code) && !(code === 'EPERM' && !this.windows)) throw raw;
+    }
+    // No hard links here: check, then rename (see the class comment for what this gives up).
+    if (await exists(final)) return false;
+    return attempt(() => this.ops.rename(partial, final));
+  }
+
+  /** Flushes the folder entry so the new name survives a crash. Not available on Windows (NTFS journals it). */
+  private async syncFolder(): Promise<void> {
+    if (this.windows) return;
+    let fh;
+    try {
+      fh = await open(this.options.folder, 'r');
+      await fh.sync();
+    } catch (raw) {
+      // Some network filesystems refuse fsync on a folder; the data itself is already synced.
+      const code = (raw as NodeJS.ErrnoException).code;
+      if (code !== 'EINVAL' && code !== 'ENOTSUP' && code !== 'EISDIR' && code !== 'EBADF') throw raw;
+    } finally {
+      await fh?.close();
+    }
+  }
+
+  /**
+   * The stored spelling of `name`, or `undefined` when no entry has it. Names differing only in
+   * case are one name under the Windows rules this sink declares, also on a case-sensitive Linux
+   * filesystem, so that a folder later opened from Windows holds no two such files. (Two writers
+   * racing with names differing only in case could still both land on Linux; the engine never
+   * runs two writers of one filing.)
+   */
+  private async storedName(name: string): Promise<string | undefined> {
+    const folded = name.toLowerCase();
+    let names: string[];
+    try {
+      await lstat(this.pathOf(name));
+      // Found as asked; on a case-sensitive filesystem that is the spelling.
+      if (!this.windows && process.platform !== 'darwin') return name;
+    } catch (raw) {
+      const code = (raw as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw mapFsError(raw, this.pathOf(name));
+    }
+    try {
+      names = await readdir(this.options.folder);
+    } catch (raw) {
+      const code = (raw as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw mapFsError(raw, this.options.folder);
+    }
+    if (names.includes(name)) return name;
+    return names.find((n) => n.toLowerCase() === folded);
+  }
+}
+
+function randomHex(): string {
+  return randomBytes(8).toString('hex');
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await lstat(p);
+    return true;
+  } catch (raw) {
+    if ((raw as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw raw;
+  }
+}
+
+async function removeQuietly(p: string): Promise<void> {
+  await unlink(p).catch(() => undefined);
+}
