@@ -17,7 +17,7 @@ import {
 import { ProbeContent, silentLogger } from '@filing-sync/conformance';
 import type { EgnyteDouble } from '@filing-sync/doubles';
 import { EGNYTE_PATH_RULES, EgnyteSinkFactory, egnyteCredentialProviderFactory, register } from './index.js';
-import { SENT_AT, TOKEN, content, makeSink, startDouble, testConfig, tokenBroker } from './egnyte-test-setup.js';
+import { SENT_AT, TOKEN, content, makeSink, startDouble, testConfig, tokenBroker } from './egnyte-setup.test.js';
 
 const sha512 = (b: Buffer): string => createHash('sha512').update(b).digest('hex');
 
