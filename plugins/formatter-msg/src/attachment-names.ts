@@ -11,12 +11,15 @@ const SHORT_NAME_CHARS = /[^A-Z0-9!#$%&'()@^_`{}~-]/g;
 
 /**
  * A name for a part that has none, from its media type: `image001.png` as Outlook names pasted images,
- * `attachment001.pdf` otherwise. `index` counts from 1.
+ * `attachment001.pdf` otherwise. `counters` numbers each stem from 1 within one message.
  */
-export function inventName(contentType: string, index: number): string {
-  const ext = libmime.detectExtension(contentType) || 'bin';
+export function inventName(contentType: string, counters: Map<string, number>): string {
+  let ext = libmime.detectExtension(contentType) || 'bin';
+  if (ext === 'bin' && contentType.startsWith('text/')) ext = 'txt';
   const stem = contentType.startsWith('image/') ? 'image' : 'attachment';
-  return `${stem}${String(index).padStart(3, '0')}.${ext}`;
+  const n = (counters.get(stem) ?? 0) + 1;
+  counters.set(stem, n);
+  return `${stem}${String(n).padStart(3, '0')}.${ext}`;
 }
 
 /** Assigns unique 8.3 names (`REPORT~1.PDF`) within one message. */

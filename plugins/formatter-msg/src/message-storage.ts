@@ -107,9 +107,9 @@ function messageEntries(message: ParsedMessage, embedded: boolean): CfbEntry[] {
   recipients.forEach((r, i) => entries.push({ kind: 'storage', name: `__recip_version1.0_#${hex8(i)}`, children: recipientEntries(r.m, r.type, i) }));
   const shortNames = new ShortNames();
   const htmlLower = message.html?.toLowerCase() ?? '';
-  let unnamed = 0;
+  const counters = new Map<string, number>();
   attachments.forEach((a, i) => {
-    const name = a.embedded ? undefined : a.filename || inventName(a.contentType, ++unnamed);
+    const name = a.embedded ? undefined : a.filename || inventName(a.contentType, counters);
     entries.push({ kind: 'storage', name: `__attach_version1.0_#${hex8(i)}`, children: attachmentEntries(a, i, name, shortNames, htmlLower) });
   });
   return entries;
