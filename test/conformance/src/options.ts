@@ -43,8 +43,11 @@ export interface TestTarget {
 
 /** How the suite reaches the fault injector in front of the sink's service (see `@filing-sync/doubles`). */
 export interface FaultHooks {
-  /** The injector of the double (or proxy) every request of the sink passes through. */
-  injector: FaultInjector;
+  /**
+   * The injector of the double (or proxy) every request of the sink passes through. A function,
+   * because doubles usually start in `before`, after the suite is registered.
+   */
+  injector(): FaultInjector;
   /**
    * Matches the `METHOD path` line of the request(s) that carry file bytes (`/^PUT /` for
    * WebDAV, `/content|upload/` for a cloud API). Faults are aimed at those.

@@ -21,15 +21,15 @@ const QUICK: RetryPolicy = { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 100 };
 async function faultedCreate(ctx: CheckContext, kind: FaultKind, retryAfterSeconds?: number) {
   const faults = ctx.options.faults!;
   const target = await ctx.target();
-  const before = faults.injector.injected[kind];
-  faults.injector.script({ kind, match: faults.upload, retryAfterSeconds });
+  const before = faults.injector().injected[kind];
+  faults.injector().script({ kind, match: faults.upload, retryAfterSeconds });
   const bytes = sampleMessage(`Fault ${kind}`, 40);
   const error = await expectTaxonomyError(
     target.sink.create('Faulted.eml', new BufferContent(bytes), { modifiedAt: SENT_AT }),
     'transient',
     `create() hit by a ${kind} fault`,
   );
-  expect(faults.injector.injected[kind] - before, `the ${kind} fault was injected (faults.upload matched a request)`).to.equal(1);
+  expect(faults.injector().injected[kind] - before, `the ${kind} fault was injected (faults.upload matched a request)`).to.equal(1);
   const names = await listing(target);
   expect(names.filter((n) => n !== 'Faulted.eml'), 'no partial or temporary files left').to.deep.equal([]);
   if (names.includes('Faulted.eml')) await expectStored(target, 'Faulted.eml', bytes);
@@ -72,11 +72,11 @@ export const faultChecks: CheckGroup = {
       gate: gateFaults,
       async run(ctx) {
         const faults = ctx.options.faults!;
-        faults.injector.setPlan({ rate: 0, timeoutMs: faults.timeoutHoldMs ?? 3000 });
+        faults.injector().setPlan({ rate: 0, timeoutMs: faults.timeoutHoldMs ?? 3000 });
         try {
           await faultedCreate(ctx, 'timeout');
         } finally {
-          faults.injector.setPlan(undefined);
+          faults.injector().setPlan(undefined);
         }
       },
     },
@@ -101,7 +101,7 @@ export const faultChecks: CheckGroup = {
         const faults = ctx.options.faults!;
         const target = await ctx.target();
         const content = new ProbeContent(sampleMessage('Retried', 42));
-        faults.injector.script({ kind: 'reset', match: faults.upload });
+        faults.injector().script({ kind: 'reset', match: faults.upload });
         let attempts = 0;
         const result = await retrying(
           () => {
@@ -125,10 +125,10 @@ export const faultChecks: CheckGroup = {
         const faults = ctx.options.faults!;
         const target = await ctx.target();
         const content = new ProbeContent(sampleBytes(largeSize(ctx.capabilities.largeUploadThreshold!), 43));
-        const before = faults.injector.injected['503'];
-        faults.injector.script({ kind: '503', match: faults.upload, retryAfterSeconds: 0 });
+        const before = faults.injector().injected['503'];
+        faults.injector().script({ kind: '503', match: faults.upload, retryAfterSeconds: 0 });
         const result = await retrying(() => target.sink.create('Large retried.eml', content, { modifiedAt: SENT_AT }), { policy: QUICK });
-        expect(faults.injector.injected['503'] - before, 'the fault was injected').to.equal(1);
+        expect(faults.injector().injected['503'] - before, 'the fault was injected').to.equal(1);
         expect(result.created).to.equal(true);
         await expectStored(target, 'Large retried.eml', content.buffer);
         expect(await listing(target)).to.deep.equal(['Large retried.eml']);

@@ -4,6 +4,16 @@ import { accessChecks } from './access-checks.js';
 import { concurrencyChecks } from './concurrency-checks.js';
 import { contractChecks } from './contract-checks.js';
 import { faultChecks } from './fault-checks.js';
+import { nameChecks } from './name-checks.js';
+import { placementChecks } from './placement-checks.js';
 import { writeChecks } from './write-checks.js';
 
-export const CHECK_GROUPS: readonly CheckGroup[] = [contractChecks, writeChecks, accessChecks, faultChecks, concurrencyChecks];
+export const CHECK_GROUPS: readonly CheckGroup[] = [
+  contractChecks,
+  writeChecks,
+  placementChecks,
+  nameChecks,
+  accessChecks,
+  faultChecks,
+  concurrencyChecks,
+];
