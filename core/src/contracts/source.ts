@@ -48,4 +48,19 @@ export interface Source {
   locations(signal?: AbortSignal): Promise<Location[]>;
   /** The service's current time (from its `Date` header), to measure clock skew. */
   serverTime?(signal?: AbortSignal): Promise<Date>;
+  /**
+   * Every filing still queued (claimable or reserved by a connector), oldest first, reserving
+   * none: for `status`, `doctor`, and `run --once` to know the queue is really empty.
+   */
+  pending?(signal?: AbortSignal): Promise<QueuedFiling[]>;
+  /** Who holds the tenant lease now, without taking it; `undefined` when nobody does. */
+  leaseHolder?(signal?: AbortSignal): Promise<{ holder: string; expiresAt: Date } | undefined>;
+}
+
+/** A filing still queued at the service, as {@link Source.pending} lists it. */
+export interface QueuedFiling extends Filing {
+  /** `pending` (claimable) or `claimed` (reserved by a connector until its visibility timeout). */
+  state: string;
+  /** How often it was delivered so far. */
+  deliveries: number;
 }

@@ -180,9 +180,10 @@ export class Engine {
       // With --once, a filing left pending comes back after its visibility timeout; do not spin on it.
       const fresh = once ? filings.filter((f) => !seenThisDrain.has(f.id)) : filings;
       if (fresh.length === 0) {
-        if (once) return true;
+        if (once && !(await this.othersStillQueued(seenThisDrain, signal))) return true;
         try {
-          await sleep(this.options.pollIntervalMs, undefined, { signal });
+          // A --once drain only waits for reservations to lapse; poll again soon.
+          await sleep(once ? Math.min(1000, this.options.pollIntervalMs) : this.options.pollIntervalMs, undefined, { signal });
         } catch {
           return false;
         }
@@ -204,6 +205,17 @@ export class Engine {
       if (this.keeper.lost.aborted) throw new LeaseLost();
     }
     return false;
+  }
+
+  /**
+   * Whether the queue still holds filings this drain has not seen: ones a previous (crashed)
+   * connector reserved, which come back after their visibility timeout. `--once` waits for them
+   * rather than calling a queue empty that is not.
+   */
+  private async othersStillQueued(seen: ReadonlySet<string>, signal: AbortSignal): Promise<boolean> {
+    if (!this.deps.source.pending) return false;
+    const queued = await this.deps.source.pending(signal);
+    return queued.some((f) => !seen.has(f.id));
   }
 
   /**

@@ -11,6 +11,7 @@ import {
   type Location,
   type Logger,
   PermanentError,
+  type QueuedFiling,
   type Source,
   type TargetOutcome,
   TransientError,
@@ -20,12 +21,7 @@ import { apiError, type Failure, FilingServiceHttp } from './http-client.js';
 import { WireError, idOf, readFiling, readLease, readLeaseInfo, readLocation, readPage } from './wire.js';
 
 /** A filing waiting at the service, as `pending()` lists it. @public */
-export interface PendingFiling extends Filing {
-  /** `pending` (claimable) or `claimed` (reserved by a connector). */
-  state: string;
-  /** How often it was delivered so far. */
-  deliveries: number;
-}
+export type PendingFiling = QueuedFiling;
 
 /**
  * A {@link Source} that drains one tenant's queue at a filing service over HTTP(S).
