@@ -1,0 +1,103 @@
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { container } from 'tsyringe';
+import { BufferContent, FileContent, Formatter, PLUGIN_API_VERSION, PermanentError } from '@filing-sync/core';
+import { InvalidMessageError, MsgFormatter, convertFileToMsg, register } from './index.js';
+import { compareWithMsgReader } from './roundtrip.test.util.js';
+
+const fixtures = fileURLToPath(new URL('../test-fixtures/', import.meta.url));
+
+describe('MsgFormatter', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'msg-formatter-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('registers itself under the core Formatter token as msg', () => {
+    const child = container.createChildContainer();
+    register(child, { apiVersion: PLUGIN_API_VERSION, manifest: { apiVersion: 1, kind: 'formatter', name: 'msg' } });
+    const f = child.resolve<Formatter>(Formatter);
+    expect([f.name, f.extension, f.mediaType]).to.deep.equal(['msg', '.msg', 'application/vnd.ms-outlook']);
+    expect(f).to.be.instanceOf(MsgFormatter);
+  });
+
+  it('gives the same bytes for the same message, on the calling thread and in worker threads', async () => {
+    const inThread = new MsgFormatter({ workers: 0 });
+    const pooled = new MsgFormatter({ workers: 2 });
+    try {
+      for (const f of ['mailparser/nodemailer.eml', 'MSGReader/TestWithAttachmentsAndInlines.eml']) {
+        const raw = await readFile(join(fixtures, f));
+        const a = await (await inThread.render(new BufferContent(raw), { scratchDir: dir })).bytes();
+        const b = await (await inThread.render(new BufferContent(raw), { scratchDir: dir })).bytes();
+        const [c, d] = await Promise.all([1, 2].map(async () => (await pooled.render(new BufferContent(raw), { scratchDir: dir })).bytes()));
+        expect(b.equals(a), `${f}: repeatable`).to.equal(true);
+        expect(c!.equals(a) && d!.equals(a), `${f}: same in workers`).to.equal(true);
+      }
+    } finally {
+      await pooled.close();
+    }
+  });
+
+  it('reads a FileContent from disk and returns large output as a FileContent', async () => {
+    const formatter = new MsgFormatter({ workers: 1, memoryOutputLimit: 1024, spoolThreshold: 1024 });
+    try {
+      const path = join(fixtures, 'MSGReader/TestWithAttachmentsAndInlines.eml');
+      const scratchDir = await mkdtemp(join(dir, 'scratch-'));
+      const out = await formatter.render(await FileContent.of(path), { scratchDir });
+      expect(out).to.be.instanceOf(FileContent);
+      expect(await readdir(scratchDir), 'spooled parts removed, the .msg kept').to.have.length(1);
+      await compareWithMsgReader(await readFile(path), await out.bytes(), 'spooled');
+    } finally {
+      await formatter.close();
+    }
+  });
+
+  it('rejects input that is not an RFC 5322 message with a PermanentError saying what was expected', async () => {
+    const formatter = new MsgFormatter({ workers: 0 });
+    const bad: [string, Buffer][] = [
+      ['empty', Buffer.alloc(0)],
+      ['an Outlook file', await readFile(join(fixtures, 'msgreader/attachAndInline.msg'))],
+      ['binary', Buffer.from([0x00, 0x01, 0x02, 0xff, 0x0a, 0x0a])],
+      ['prose', Buffer.from('Dear team,\nplease find attached...\n')],
+    ];
+    for (const [what, raw] of bad) {
+      const err = await formatter.render(new BufferContent(raw), { scratchDir: dir }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err, what).to.be.instanceOf(InvalidMessageError);
+      expect(err, what).to.be.instanceOf(PermanentError);
+      expect((err as Error).message, what).to.match(/expected an RFC 5322 message/);
+    }
+  });
+
+  it('keeps the error class across worker threads', async () => {
+    const formatter = new MsgFormatter({ workers: 1 });
+    try {
+      const err = await formatter.render(new BufferContent(Buffer.from('not a mail\n')), { scratchDir: dir }).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(InvalidMessageError);
+      expect((err as InvalidMessageError).found).to.include('not a mail');
+    } finally {
+      await formatter.close();
+    }
+  });
+
+  it('converts a file for the CLI, naming the input file when it is not a message', async () => {
+    const out = join(dir, 'out.msg');
+    const size = await convertFileToMsg(join(fixtures, 'mailparser/simple.eml'), out);
+    expect((await readFile(out)).length).to.equal(size);
+    const badInput = join(dir, 'photo.jpg');
+    await writeFile(badInput, Buffer.from('ffd8ffe000104a464946', 'hex'));
+    const err = await convertFileToMsg(badInput, join(dir, 'bad.msg')).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(InvalidMessageError);
+    expect((err as Error).message).to.include(badInput).and.to.match(/expected an RFC 5322 message/);
+    const missing = await convertFileToMsg(join(dir, 'nope.eml'), join(dir, 'nope.msg')).catch((e: unknown) => e);
+    expect((missing as NodeJS.ErrnoException).code).to.equal('ENOENT');
+  });
+});
