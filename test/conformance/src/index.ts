@@ -12,4 +12,4 @@ export { nameProblems } from './legal-name.js';
 export { ProbeContent } from './probe-content.js';
 export { sampleBytes, sampleMessage } from './sample-bytes.js';
 export { expectTaxonomyError } from './expect-error.js';
-export { staticCredentials, silentLogger } from './test-context.js';
+export { staticCredentials, noCredentials, silentLogger, type StaticCredentials } from './test-context.js';

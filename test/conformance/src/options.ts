@@ -105,7 +105,10 @@ export interface SinkConformanceOptions {
    * fails the check so the stale entry gets removed.
    */
   knownFailures?: Readonly<Record<string, string>>;
-  /** Checks not to run for this sink, by check id, each with its reason. */
+  /**
+   * Checks not to run for this sink, each with its reason: by check id, or by id prefix ending in
+   * `*` (`'faults/*'`, `'access/auth-*'`) for a whole family.
+   */
   skip?: Readonly<Record<string, string>>;
   /** How far a stored modified time may be from the one asked for, in ms (default 2000: FAT/SMB). */
   modifiedTimePrecisionMs?: number;

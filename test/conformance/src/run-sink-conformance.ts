@@ -23,8 +23,13 @@ export interface SkippedCheck {
  */
 export function runSinkConformance(options: SinkConformanceOptions): void {
   if (typeof options.createTarget !== 'function') throw new TypeError('runSinkConformance: options.createTarget must be a function');
-  for (const id of [...Object.keys(options.knownFailures ?? {}), ...Object.keys(options.skip ?? {})]) {
-    if (!ALL_IDS.has(id)) throw new TypeError(`runSinkConformance: unknown check id "${id}" in knownFailures or skip; see listConformanceChecks()`);
+  for (const id of Object.keys(options.knownFailures ?? {})) {
+    if (!ALL_IDS.has(id)) throw new TypeError(`runSinkConformance: unknown check id "${id}" in knownFailures; see listConformanceChecks()`);
+  }
+  for (const key of Object.keys(options.skip ?? {})) {
+    if (![...ALL_IDS].some((id) => matchesSkipKey(id, key))) {
+      throw new TypeError(`runSinkConformance: "${key}" in skip matches no check id; see listConformanceChecks()`);
+    }
   }
   let capabilities: SinkCapabilities | undefined;
   const skipped: SkippedCheck[] = [];
@@ -59,7 +64,7 @@ export function runSinkConformance(options: SinkConformanceOptions): void {
           it(`${check.title} [${check.id}]`, async function () {
             const caps = capabilities;
             if (!caps) throw new Error('the probe target could not be created; see the before-all hook');
-            const reason = options.skip?.[check.id] ?? check.gate?.({ options, capabilities: caps });
+            const reason = skipReason(options.skip, check.id) ?? check.gate?.({ options, capabilities: caps });
             if (reason !== undefined) {
               skipped.push({ id: check.id, reason });
               this.test!.title += ` (skipped: ${reason})`;
@@ -107,6 +112,16 @@ async function runOne(check: ConformanceCheck, options: SinkConformanceOptions, 
       await t.cleanup().catch(() => undefined);
     }
   }
+}
+
+/** A skip key is a check id, or an id prefix ending in `*`. */
+function matchesSkipKey(id: string, key: string): boolean {
+  return key.endsWith('*') ? id.startsWith(key.slice(0, -1)) : id === key;
+}
+
+function skipReason(skip: SinkConformanceOptions['skip'], id: string): string | undefined {
+  for (const [key, reason] of Object.entries(skip ?? {})) if (matchesSkipKey(id, key)) return reason;
+  return undefined;
 }
 
 function slug(id: string): string {

@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import pino from 'pino';
-import type { Credential, CredentialBroker, CredentialRequest, Logger } from '@filing-sync/core';
+import { AuthError, type Credential, type CredentialBroker, type CredentialRequest, type Logger } from '@filing-sync/core';
 
 /** A {@link CredentialBroker} that always answers `credential`, and records what sinks asked for. */
 export interface StaticCredentials extends CredentialBroker {
@@ -32,6 +32,20 @@ export function staticCredentials(credential: Credential): StaticCredentials {
     invalidate(request) {
       invalidated.push(request);
     },
+  };
+}
+
+/**
+ * A broker for sinks that need no credentials (local folders): any request rejects with
+ * {@link AuthError}, so a sink that unexpectedly asks fails loudly.
+ * @public
+ */
+export function noCredentials(): CredentialBroker {
+  return {
+    async get(request) {
+      throw new AuthError(`No credentials are configured in this test (asked for resource "${request.resource}").`);
+    },
+    invalidate() {},
   };
 }
 
