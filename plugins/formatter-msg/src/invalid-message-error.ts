@@ -14,7 +14,7 @@ export class InvalidMessageError extends PermanentError {
   constructor(expected: string, found: string, options: { cause?: unknown } = {}) {
     super(`Not convertible to .msg: expected ${expected}, found ${found}`, {
       ...options,
-      action: 'Check that the input is a raw email message (.eml); it is filed as .eml instead.',
+      action: 'Check that the input is a raw RFC 5322 email message (an .eml file).',
     });
     this.expected = expected;
     this.found = found;

@@ -211,12 +211,10 @@ export async function readHeaderBlock(source: ByteSource): Promise<string> {
     }
   }
   const raw = head.subarray(0, end);
-  const firstLine = raw.subarray(0, Math.max(0, raw.indexOf(0x0a))).toString('latin1').replace(/\r$/, '');
+  const lf = raw.indexOf(0x0a);
+  const firstLine = raw.subarray(0, lf < 0 ? raw.length : lf).toString('latin1').replace(/\r$/, '');
   if (!/^[\x21-\x39\x3b-\x7e]+[ \t]*:/.test(firstLine) || raw.includes(0)) {
-    throw new InvalidMessageError(
-      'an RFC 5322 message starting with header fields ("Name: value" lines)',
-      `${JSON.stringify(firstLine.slice(0, 40))}${firstLine.length > 40 ? '…' : ''} at the start`,
-    );
+    throw new InvalidMessageError('an RFC 5322 message starting with header fields ("Name: value" lines)', describeStart(head));
   }
   let text: string;
   try {
@@ -227,6 +225,17 @@ export async function readHeaderBlock(source: ByteSource): Promise<string> {
   const lines = text.split(/\r?\n/);
   while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   return lines.join('\r\n') + '\r\n\r\n';
+}
+
+/** Says what the input starts with: its first line when it is text, its first bytes when it is not. */
+function describeStart(head: Buffer): string {
+  const start = head.subarray(0, 16);
+  const controls = start.some((b) => (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) || b === 0x7f);
+  if (controls || head.subarray(0, 200).toString('utf8').slice(0, 16).includes('\ufffd')) {
+    return `binary data starting with bytes ${[...start].map((b) => b.toString(16).padStart(2, '0')).join(' ')}`;
+  }
+  const line = head.subarray(0, 200).toString('utf8').split(/\r?\n/)[0]!;
+  return `text starting with ${JSON.stringify(line.length > 60 ? `${line.slice(0, 60)}…` : line)}`;
 }
 
 function stringHeader(value: unknown): string | undefined {
