@@ -162,6 +162,20 @@ export class Engine {
     this.stopController.abort(new Error('stopped'));
   }
 
+  /**
+   * A user's retry: writes `filing` again to those of its targets that are pending in the store
+   * (put back with {@link StateStore.resetTarget}), then reports it again. The cached access check
+   * of its targets is dropped first, because a retry usually follows a fix (permission granted,
+   * folder created). Resolves whether the filing was reported. Rejects with {@link LeaseLost} when
+   * this connector does not hold the tenant lease (one standing by must not write).
+   */
+  async retryFiling(filing: Filing): Promise<boolean> {
+    if (!this.keeper.current) throw new LeaseLost('This connector does not hold the tenant lease, so it cannot write now.');
+    for (const target of filing.location.targets) this.checks.delete(target);
+    const summary: DrainSummary = { filings: 1, reported: 0, pending: 0, outcomes: { created: 0, identical: 0, renamed: 0, degraded: 0, skipped: 0, failed: 0 } };
+    return this.processFiling(filing, AbortSignal.any([this.keeper.lost, this.abortWork.signal]), summary);
+  }
+
   private hardStop: NodeJS.Timeout | undefined;
   private readonly abortWork = new AbortController();
 
