@@ -1,13 +1,14 @@
 /**
  * Runs the sink conformance suite against a real WebDAV server: Apache httpd with mod_dav,
  * started by this test, behind a fault-injecting proxy from the doubles kit. Plain HTTP on
- * loopback (`dav://127.0.0.1`) keeps the run fast; TLS is the HTTP client's business, not the sink's.
+ * loopback (the plain scheme, `dav://127.0.0.1`) keeps the run fast; TLS is the HTTP client's business, not the sink's.
  */
 import { chown, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { runSinkConformance, silentLogger, staticCredentials, type TargetRequest, type TestTarget } from '@filing-sync/conformance';
 import type { RunningDouble } from '@filing-sync/doubles';
 import type { Credential } from '@filing-sync/core';
+import { PLAIN_SCHEME } from './plugin-info.js';
 import { WebDavSinkFactory } from './webdav-sink-factory.js';
 import type { WebDavSinkConfig } from './webdav-config.js';
 import { denyWrites, listServed, startApacheWebDav, type ApacheWebDav } from './testing/apache-webdav.js';
@@ -29,7 +30,7 @@ function folderSegments(request: TargetRequest): string[] {
 
 async function makeTarget(request: TargetRequest, config: WebDavSinkConfig, credential?: Credential): Promise<TestTarget> {
   const segments = folderSegments(request);
-  const url = new URL(`dav://127.0.0.1:${proxy.port}/${segments.map(encodeURIComponent).join('/')}`);
+  const url = new URL(`${PLAIN_SCHEME}://127.0.0.1:${proxy.port}/${segments.map(encodeURIComponent).join('/')}`);
   const credentials = staticCredentials(credential ?? { type: 'basic', username: server.username, password: server.password });
   const sink = await factory.create(url, config, { credentials, logger: silentLogger() });
   const folder = path.join(server.root, ...segments);

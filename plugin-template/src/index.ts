@@ -13,9 +13,10 @@ export { WebDavSink, WEBDAV_HASH_KIND, type WebDavTarget } from './webdav-sink.j
 export { WebDavSinkConfigSchema, type WebDavSinkConfig } from './webdav-config.js';
 export { webDavCredentialProviderFactory, WebDavCredentialsConfigSchema, WEBDAV_RESOURCE, type WebDavCredentialsConfig } from './webdav-credentials.js';
 export { webDavPathRules } from './webdav-path-rules.js';
+export { PLUGIN_NAME, SECURE_SCHEME, PLAIN_SCHEME, CREDENTIAL_RESOURCE } from './plugin-info.js';
 
 /**
- * Registers the WebDAV sink factory and the credential provider factory for `credentials.webdav`.
+ * Registers the WebDAV sink factory and the credential provider factory for `credentials.<plugin name>`.
  * The host calls it once after checking the manifest's `apiVersion`.
  * @public
  */

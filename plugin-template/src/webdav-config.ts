@@ -3,8 +3,8 @@ import { Type, type Static } from '@filing-sync/core';
 const MiB = 1024 * 1024;
 
 /**
- * The `sinks.webdav` config section. Every option has a default, so the section may be omitted.
- * Credentials are not here: they come from the `credentials.webdav` section (see
+ * The `sinks.<plugin name>` config section. Every option has a default, so the section may be omitted.
+ * Credentials are not here: they come from the `credentials.<plugin name>` section (see
  * {@link WebDavCredentialsConfigSchema}) through the host's credential broker.
  * @public
  */
@@ -43,7 +43,7 @@ export const WebDavSinkConfigSchema = Type.Object(
   { additionalProperties: false, description: 'WebDAV sink (RFC 4918: PUT, MKCOL, PROPFIND, PROPPATCH).' },
 );
 
-/** The `sinks.webdav` config section. */
+/** The `sinks.<plugin name>` config section. */
 export type WebDavSinkConfig = Static<typeof WebDavSinkConfigSchema>;
 
 /** The config with every default filled in. */

@@ -8,12 +8,13 @@ import {
   Type,
   type Static,
 } from '@filing-sync/core';
+import { CREDENTIAL_RESOURCE, PLUGIN_NAME } from './plugin-info.js';
 
 /** The resource name WebDAV sinks ask the credential broker for. */
-export const WEBDAV_RESOURCE = 'webdav';
+export const WEBDAV_RESOURCE = CREDENTIAL_RESOURCE;
 
 /**
- * The `credentials.webdav` config section: a user and password (HTTP Basic), or a bearer token.
+ * The `credentials.<plugin name>` config section: a user and password (HTTP Basic), or a bearer token.
  * Secrets are marked `"x-secret": true`, so the host keeps them out of logs.
  * @public
  */
@@ -27,7 +28,7 @@ export const WebDavCredentialsConfigSchema = Type.Object(
   { additionalProperties: false, description: 'WebDAV credentials: username + password, or token.' },
 );
 
-/** The `credentials.webdav` config section. */
+/** The `credentials.<plugin name>` config section. */
 export type WebDavCredentialsConfig = Static<typeof WebDavCredentialsConfigSchema>;
 
 /** Hands out the configured credential; static secrets need no refresh. */
@@ -39,7 +40,7 @@ class StaticWebDavCredentialProvider implements CredentialProvider {
   async get(request: CredentialRequest): Promise<Credential> {
     if (this.config.host && request.account && this.config.host.toLowerCase() !== request.account.toLowerCase()) {
       throw new AuthError(`No WebDAV credentials are configured for host "${request.account}" (only for "${this.config.host}").`, {
-        action: 'Add credentials for that host under credentials.webdav, or correct the target URI.',
+        action: `Add credentials for that host under credentials.${PLUGIN_NAME}, or correct the target URI.`,
       });
     }
     if (this.config.token) return { type: 'bearer', accessToken: this.config.token };
@@ -52,18 +53,18 @@ class StaticWebDavCredentialProvider implements CredentialProvider {
 }
 
 /**
- * Makes the provider for the `credentials.webdav` section. Throws {@link ConfigError} naming the
+ * Makes the provider for the `credentials.<plugin name>` section. Throws {@link ConfigError} naming the
  * keys when neither a token nor a username with a password is given.
  * @public
  */
 export const webDavCredentialProviderFactory: CredentialProviderFactory<WebDavCredentialsConfig> = {
-  name: WEBDAV_RESOURCE,
+  name: PLUGIN_NAME,
   resources: [WEBDAV_RESOURCE],
   configSchema: WebDavCredentialsConfigSchema,
   create(config) {
     if (!config.token && !(config.username && config.password)) {
       throw new ConfigError([
-        { key: 'credentials.webdav', expected: 'either "token", or both "username" and "password"' },
+        { key: `credentials.${PLUGIN_NAME}`, expected: 'either "token", or both "username" and "password"' },
       ]);
     }
     return new StaticWebDavCredentialProvider(config);

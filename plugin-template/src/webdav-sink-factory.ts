@@ -2,9 +2,12 @@ import { ConfigError, type Sink, type SinkContext, type SinkFactory } from '@fil
 import { WebDavClient } from './webdav-client.js';
 import { WebDavSinkConfigSchema, resolveWebDavSinkConfig, type WebDavSinkConfig } from './webdav-config.js';
 import { WEBDAV_RESOURCE } from './webdav-credentials.js';
+import { PLAIN_SCHEME, PLUGIN_NAME, SECURE_SCHEME } from './plugin-info.js';
 import { WebDavSink, type WebDavTarget } from './webdav-sink.js';
 
-const EXPECTED = 'a URI davs://host[:port]/folder/... (HTTPS) or dav://host[:port]/folder/... (HTTP), with at least one folder and no ".." segments';
+const EXPECTED =
+  `a URI ${SECURE_SCHEME}://host[:port]/folder/... (HTTPS) or ${PLAIN_SCHEME}://host[:port]/folder/... (HTTP), ` +
+  'with at least one folder and no ".." segments';
 
 /**
  * Reads a target URI: `davs://dav.example.com/remote.php/dav/files/ann/Projects` (HTTPS) or
@@ -14,15 +17,15 @@ const EXPECTED = 'a URI davs://host[:port]/folder/... (HTTPS) or dav://host[:por
  */
 export function parseWebDavTarget(target: URL, allowInsecureHttp: boolean): WebDavTarget {
   const found = JSON.stringify(target.href);
-  if (target.protocol !== 'davs:' && target.protocol !== 'dav:') throw new ConfigError([{ key: 'target', expected: EXPECTED, found }]);
+  if (target.protocol !== `${SECURE_SCHEME}:` && target.protocol !== `${PLAIN_SCHEME}:`) throw new ConfigError([{ key: 'target', expected: EXPECTED, found }]);
   if (!target.hostname) throw new ConfigError([{ key: 'target', expected: `${EXPECTED} (the host is missing)`, found }]);
   if (target.username || target.password) {
-    throw new ConfigError([{ key: 'target', expected: `${EXPECTED}, without credentials in it (put them under credentials.webdav)`, found: `davs://…@${target.host}` }]);
+    throw new ConfigError([{ key: 'target', expected: `${EXPECTED}, without credentials in it (put them under credentials.webdav)`, found: `${target.protocol}//…@${target.host}` }]);
   }
-  const secure = target.protocol === 'davs:';
+  const secure = target.protocol === `${SECURE_SCHEME}:`;
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(target.hostname);
   if (!secure && !loopback && !allowInsecureHttp) {
-    throw new ConfigError([{ key: 'target', expected: `${EXPECTED}; dav:// sends credentials unencrypted, so it needs sinks.webdav.allowInsecureHttp: true`, found }]);
+    throw new ConfigError([{ key: 'target', expected: `${EXPECTED}; ${PLAIN_SCHEME}:// sends credentials unencrypted, so it needs sinks.${PLUGIN_NAME}.allowInsecureHttp: true`, found }]);
   }
   let segments: string[];
   try {
@@ -37,12 +40,12 @@ export function parseWebDavTarget(target: URL, allowInsecureHttp: boolean): WebD
 }
 
 /**
- * The WebDAV sink plugin's description and factory (schemes `davs` and `dav`).
+ * The WebDAV sink plugin's description and factory (schemes `davs` for HTTPS and `dav` for HTTP).
  * @public
  */
 export class WebDavSinkFactory implements SinkFactory<WebDavSinkConfig | undefined> {
-  readonly name = 'webdav';
-  readonly schemes = ['davs', 'dav'] as const;
+  readonly name = PLUGIN_NAME;
+  readonly schemes = [SECURE_SCHEME, PLAIN_SCHEME] as const;
   readonly description = 'Files messages into a folder on a WebDAV server (Nextcloud, ownCloud, Apache mod_dav, IIS, NAS devices).';
   readonly configSchema = WebDavSinkConfigSchema;
 
