@@ -50,6 +50,11 @@ export const OneDriveConfigSchema = Type.Object(
         description: 'How an open upload session is resumed after a failed fragment (Retry-After is always honoured).',
       },
     ),
+    requestTimeoutMs: Type.Integer({
+      minimum: 1_000,
+      default: 300_000,
+      description: 'Longest time one Graph request (one fragment included) may take before it is abandoned and retried later.',
+    }),
     fragmentNotFoundPauseMs: Type.Integer({
       minimum: 0,
       default: 5_000,
@@ -71,6 +76,7 @@ export interface ResolvedOneDriveConfig {
   account: string | undefined;
   sessionRetry: RetryPolicy;
   fragmentNotFoundPauseMs: number;
+  requestTimeoutMs: number;
 }
 
 /**
@@ -119,8 +125,9 @@ export function resolveConfig(raw: unknown, section = 'sinks.onedrive'): Resolve
     maxDelayMs: int('sessionRetry.maxDelayMs', r.maxDelayMs, 30_000, 0),
   };
   const fragmentNotFoundPauseMs = int('fragmentNotFoundPauseMs', c.fragmentNotFoundPauseMs, 5_000, 0);
+  const requestTimeoutMs = int('requestTimeoutMs', c.requestTimeoutMs, 300_000, 1_000);
   const known = new Set(Object.keys(OneDriveConfigSchema.properties));
   for (const key of Object.keys(c)) if (!known.has(key)) issues.push({ key: `${section}.${key}`, expected: `no such option (known: ${[...known].join(', ')})` });
   if (issues.length > 0) throw new ConfigError(issues);
-  return { largeUploadThreshold, fragmentSize, graphBaseUrl, customHosts, account, sessionRetry, fragmentNotFoundPauseMs };
+  return { largeUploadThreshold, fragmentSize, graphBaseUrl, customHosts, account, sessionRetry, fragmentNotFoundPauseMs, requestTimeoutMs };
 }

@@ -31,6 +31,8 @@ export interface GraphApiOptions {
   /** Hosts besides Graph's own that may receive the token (no port). */
   customHosts: readonly string[];
   account?: string;
+  /** Longest time one request may take before it counts as failed (transient), in ms. */
+  requestTimeoutMs: number;
 }
 
 /** Builds one request; `api(path)` gives a request already carrying the token and the abort signal. */
@@ -75,10 +77,10 @@ export class GraphApi {
       // The token is fetched here, outside the SDK, so credential errors keep their type
       // (the SDK would flatten them into a GraphError).
       const auth = new AuthenticationHandlerOptions({ getAccessToken: async () => token });
-      const api = (path: string): GraphRequest => {
-        const r = this.client.api(path).middlewareOptions([auth]);
-        return signal ? r.option('signal', signal) : r;
-      };
+      // A request that never answers must not hold the filing forever.
+      const timeout = AbortSignal.timeout(this.options.requestTimeoutMs);
+      const api = (path: string): GraphRequest =>
+        this.client.api(path).middlewareOptions([auth]).option('signal', signal ? AbortSignal.any([signal, timeout]) : timeout);
       try {
         return await send(api);
       } catch (err) {

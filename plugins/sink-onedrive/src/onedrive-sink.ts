@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   PermanentError,
   PermissionDenied,
@@ -70,14 +71,27 @@ export class OneDriveSink implements Sink {
   }
 
   /**
-   * Resolves the drive and finds or creates the target folder: `writable` when that works,
-   * `denied` when Graph refuses (403), `missing` when the site, library or drive does not exist.
-   * Rejects with AuthError or TransientError like {@link create}.
+   * Resolves the drive, finds or creates the target folder, and proves that a file may be added
+   * there by opening an upload session for a probe name and cancelling it at once (nothing is
+   * stored, nothing lands in the recycle bin): `writable`, `denied` when Graph refuses (403),
+   * `missing` when the site, library or drive does not exist. Rejects with AuthError or
+   * TransientError like {@link create}.
    */
   async check(signal?: AbortSignal): Promise<TargetAccess> {
     try {
       const drive = await this.drive(signal);
-      await this.parts.folders.ensure(this.parts.graph, drive.driveKey, drive.drivePath, drive.folder, signal);
+      const { graph, folders } = this.parts;
+      const parentId = await folders.ensure(graph, drive.driveKey, drive.drivePath, drive.folder, signal);
+      const probe = `.filing-sync-check-${randomUUID()}.tmp`;
+      const session = (await graph.call(
+        `Checking that files may be added to ${this.displayPath}`,
+        (api) =>
+          api(`${drive.drivePath}/items/${encodeURIComponent(parentId)}:/${encodeURIComponent(probe)}:/createUploadSession`).post({
+            item: { '@microsoft.graph.conflictBehavior': 'fail', name: probe },
+          }),
+        signal,
+      )) as { uploadUrl: string };
+      await graph.call('Cancelling the check upload session', (api) => api(session.uploadUrl).delete(), signal).catch(() => undefined);
       return 'writable';
     } catch (err) {
       if (err instanceof PermissionDenied) return 'denied';
@@ -161,6 +175,9 @@ export class OneDriveSink implements Sink {
     }
     return { created: true, entry: toEntry(item, this.displayPath) };
   }
+
+  /** Nothing to release: the Graph client holds no connections of its own. */
+  async dispose(): Promise<void> {}
 
   private drive(signal?: AbortSignal): Promise<ResolvedDrive> {
     if (!this.resolved) {

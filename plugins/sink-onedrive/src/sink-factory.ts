@@ -28,6 +28,7 @@ export class OneDriveSinkFactory implements SinkFactory<OneDriveConfig> {
       baseUrl: resolved.graphBaseUrl,
       customHosts: resolved.customHosts,
       account: resolved.account,
+      requestTimeoutMs: resolved.requestTimeoutMs,
     });
     return new OneDriveSink({ graph, resolver: this.resolver, folders: this.folders, target: parsed, config: resolved, logger: context.logger });
   }

@@ -84,6 +84,12 @@ export class DriveStore {
     return item;
   }
 
+  /** Removes an item and everything below it. */
+  remove(id: string): void {
+    for (const child of this.children(id)) this.remove(child.id);
+    this.items.delete(id);
+  }
+
   /** Bytes used by file contents. */
   usedBytes(): number {
     let used = 0;
