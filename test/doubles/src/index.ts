@@ -9,5 +9,6 @@ export * from './kit/http.js';
 export * from './kit/server.js';
 export * from './filing-service/index.js';
 export * from './dropbox/index.js';
+export * from './box/index.js';
 export * from './graph/index.js';
 export * from './egnyte/egnyte-double.js';
