@@ -1,0 +1,83 @@
+import { BoxApiError, BoxSdkError } from 'box-node-sdk/box';
+import {
+  AuthError,
+  type FilingSyncError,
+  PermanentError,
+  PermissionDenied,
+  TargetMissing,
+  TransientError,
+  headerValue,
+  httpStatusError,
+  parseRetryAfter,
+  toFilingSyncError,
+} from '@filing-sync/core';
+
+/** Status and `code` of a Box API error, or `undefined` for anything else. */
+export function boxErrorCode(err: unknown): { status: number; code: string } | undefined {
+  if (!(err instanceof BoxApiError)) return undefined;
+  return { status: err.responseInfo.statusCode, code: codeOf(err) };
+}
+
+/** The error body's `code` (the SDK's `responseInfo.code` holds it JSON-encoded, quotes included). */
+function codeOf(err: BoxApiError): string {
+  const body = err.responseInfo.body as { code?: unknown } | undefined;
+  if (body && typeof body === 'object' && typeof body.code === 'string') return body.code;
+  const raw = err.responseInfo.code;
+  return typeof raw === 'string' ? raw.replace(/^"|"$/g, '') : '';
+}
+
+/**
+ * The conflicting item of a 409 `item_name_in_use` (from a preflight, an upload or a folder
+ * creation), or `undefined` when `err` is not one.
+ * @public
+ */
+export function nameInUse(err: unknown): { type: string; id: string; sha1?: string; name?: string } | undefined {
+  const c = boxErrorCode(err);
+  if (!c || c.status !== 409 || c.code !== 'item_name_in_use') return undefined;
+  const raw = (err as BoxApiError).responseInfo.contextInfo?.conflicts as unknown;
+  // Folder creation lists conflicts in an array; uploads and preflights give one object.
+  const item = (Array.isArray(raw) ? raw[0] : raw) as { type?: string; id?: string; sha1?: string; name?: string } | undefined;
+  if (!item || typeof item.id !== 'string') return { type: 'unknown', id: '' };
+  return { type: item.type ?? 'file', id: item.id, ...(item.sha1 ? { sha1: item.sha1 } : {}), ...(item.name ? { name: item.name } : {}) };
+}
+
+/**
+ * Maps what box-node-sdk threw into the error taxonomy. `what` names the operation.
+ *
+ * - 401 (after the one re-authentication the retry strategy makes) → {@link AuthError};
+ * - 403 `file_size_limit_exceeded` / `storage_limit_exceeded`, 413 → {@link PermanentError};
+ *   other 403 → {@link PermissionDenied};
+ * - 404 → {@link TargetMissing} (the folder went away);
+ * - 429, 5xx, 409 `operation_blocked_temporary` → {@link TransientError} with `retryAfterMs` from
+ *   `retry-after` (read case-insensitively: the SDK lower-cases header names);
+ * - 400 `item_name_invalid` / `item_name_too_long` and other 4xx → {@link PermanentError};
+ * - no response (reset, refused, timeout) → {@link TransientError}.
+ * @public
+ */
+export function mapBoxError(err: unknown, what: string): FilingSyncError {
+  if (err instanceof BoxApiError) {
+    const status = err.responseInfo.statusCode;
+    const code = codeOf(err);
+    const said = [code, typeof err.responseInfo.body === 'object' && err.responseInfo.body && 'message' in err.responseInfo.body ? String((err.responseInfo.body as { message?: unknown }).message) : '']
+      .filter(Boolean).join(': ');
+    const message = `${what} failed: HTTP ${status}${said ? ` (${said})` : ''}`;
+    const retryAfter = headerValue(err.responseInfo.headers, 'retry-after');
+    const options = { cause: err };
+    if (status === 401) return new AuthError(message, options);
+    if (code === 'file_size_limit_exceeded' || code === 'storage_limit_exceeded' || status === 413 || status === 507) {
+      return new PermanentError(message, { ...options, action: 'The file is over the Box account\'s size or storage limit; it will not be retried.' });
+    }
+    if (status === 403) return new PermissionDenied(message, options);
+    if (status === 404) return new TargetMissing(message, options);
+    if (code === 'operation_blocked_temporary') return new TransientError(message, { ...options, retryAfterMs: parseRetryAfter(retryAfter) });
+    return httpStatusError(status, message, { ...options, ...(retryAfter === undefined ? {} : { retryAfter }) });
+  }
+  if (err instanceof BoxSdkError) {
+    // The SDK wraps failures without a response (reset, refused, timeout) and keeps the cause.
+    if (err.error !== undefined || /timeout|ECONN|socket|network|fetch/i.test(err.message)) {
+      return new TransientError(`${what} failed: ${err.message}`, { cause: err });
+    }
+    return new PermanentError(`${what} failed: ${err.message}`, { cause: err });
+  }
+  return toFilingSyncError(err);
+}

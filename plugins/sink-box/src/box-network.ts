@@ -1,0 +1,26 @@
+import { BaseUrls, NetworkSession } from 'box-node-sdk/networking';
+import type { AgentOptions } from 'node:https';
+import { BoxSinkRetryStrategy } from './box-retry-strategy.js';
+
+/**
+ * Options a host or a test gives the Box factories, beyond the config: TLS options of the SDK's
+ * own HTTPS agent (it does not use Node's global agent), e.g. `ca` for an API double's certificate.
+ * @public
+ */
+export interface BoxTransportOptions {
+  agentOptions?: AgentOptions;
+}
+
+/**
+ * The SDK's network session: our retry strategy (Retry-After honoured for 202 commits, one
+ * re-authentication after a 401, nothing else retried) and, when configured, custom base URLs.
+ * @public
+ */
+export function boxNetworkSession(urls: { baseUrl?: string; uploadUrl?: string }, transport: BoxTransportOptions = {}): NetworkSession {
+  const session = new NetworkSession({
+    retryStrategy: new BoxSinkRetryStrategy(),
+    ...(urls.baseUrl === undefined ? {} : { baseUrls: new BaseUrls({ baseUrl: urls.baseUrl, uploadUrl: urls.uploadUrl ?? `${urls.baseUrl}/api` }) }),
+  });
+  // The SDK builds its agent from these options only through withCustomAgentOptions.
+  return transport.agentOptions ? session.withCustomAgentOptions(transport.agentOptions) : session;
+}
