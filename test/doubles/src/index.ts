@@ -12,3 +12,4 @@ export * from './dropbox/index.js';
 export * from './box/index.js';
 export * from './graph/index.js';
 export * from './egnyte/egnyte-double.js';
+export * from './projectwise/projectwise-double.js';
