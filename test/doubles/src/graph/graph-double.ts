@@ -221,6 +221,9 @@ export class GraphDouble {
     if ((m = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(path)) && req.method === 'GET') {
       return this.identity.openIdConfiguration(res, decodeURIComponent(m[1]!));
     }
+    if ((m = /^\/([^/]+)\/oauth2\/v2\.0\/authorize$/.exec(path)) && req.method === 'GET') {
+      return this.identity.userSignIn.authorize(url.searchParams, res, decodeURIComponent(m[1]!));
+    }
     if ((m = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(path)) && req.method === 'POST') {
       return this.identity.token(req, res, decodeURIComponent(m[1]!));
     }

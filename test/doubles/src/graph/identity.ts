@@ -1,6 +1,7 @@
 import { X509Certificate, createPublicKey, randomBytes, verify, constants } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, sendJson } from '../kit/http.js';
+import { UserSignIn } from './user-sign-in.js';
 
 /** An application registered in the double's directory (Entra ID app registration). */
 export interface AppRegistration {
@@ -42,7 +43,19 @@ export class IdentityDouble {
   /** Token requests answered successfully. */
   tokensIssued = 0;
 
-  constructor(private readonly baseUrl: () => string) {}
+  /** A user's interactive sign-in (authorisation code with PKCE, refresh tokens) for public clients. */
+  readonly userSignIn: UserSignIn;
+
+  constructor(private readonly baseUrl: () => string) {
+    this.userSignIn = new UserSignIn(
+      {
+        issueDelegated: (clientId, tenantId) => this.issue({ clientId, tenantId, delegated: true }),
+        lifetimeSeconds: () => this.tokenLifetimeSeconds,
+        baseUrl: () => this.baseUrl(),
+      },
+      (tenant, clientId) => this.apps.has(`${tenant}/${clientId}`),
+    );
+  }
 
   /** Registers an application that may obtain tokens. */
   register(app: AppRegistration): void {
@@ -99,6 +112,7 @@ export class IdentityDouble {
         error_codes: [code],
         timestamp: new Date().toISOString(),
       });
+    if (this.userSignIn.token(form, res, tenant, fail)) return;
     if (form.get('grant_type') !== 'client_credentials') {
       return fail(400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.');
     }

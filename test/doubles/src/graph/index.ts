@@ -3,3 +3,4 @@ export * from './drive-store.js';
 export * from './identity.js';
 export * from './graph-errors.js';
 export * from './client-certificate.js';
+export * from './user-sign-in.js';
