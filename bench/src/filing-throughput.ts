@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, open, readFile, rename, rm, writeFile } from 'node:fs/p
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { bootConnector } from '@filing-sync/core';
+import { createPrivateKey } from 'node:crypto';
+import { bootConnector, signLicence, TRUSTED_LICENCE_KEYS } from '@filing-sync/core';
 import { startFilingServiceDouble } from '@filing-sync/doubles';
 
 /** One measured case: files per second through the engine against the durable-copy baseline. */
@@ -65,6 +66,13 @@ export async function filingThroughput(format: 'eml' | 'msg', count: number, siz
     }
     const baselineSeconds = await durableCopy(files, join(root, 'copy'));
     const target = join(root, 'filed');
+    // The engine refuses to sync without a licence: a development one for the bench tenant.
+    const devKey = await readFile(new URL('../../tools/licence-issuer/dev-keys/development-2026.private.pem', import.meta.url), 'utf8');
+    const licence = join(root, 'Sync-license.lic');
+    await writeFile(licence, signLicence({
+      version: 1, licensee: 'benchmark', tenant: 'bench', variant: 'service', maxLocations: 1, keyId: TRUSTED_LICENCE_KEYS.find((k) => k.development)!.keyId,
+      expiresAt: new Date(Date.now() + 86_400_000).toISOString(), issuedAt: new Date().toISOString(),
+    }, createPrivateKey(devKey)));
     const double = await startFilingServiceDouble({
       manifest: { tenant: 'bench', token: 'bench-token', locations: [{ id: 'L1', name: 'Bench', format, targets: [target] }], filings: files.map((eml, i) => ({ id: `F${i}`, location: 'L1', eml })) },
     });
@@ -75,7 +83,7 @@ export async function filingThroughput(format: 'eml' | 'msg', count: number, siz
           overrides: [
             { key: 'source.url', value: double.url }, { key: 'source.tenant', value: 'bench' }, { key: 'source.token', value: 'bench-token' },
             { key: 'stateDir', value: join(root, 'state') }, { key: 'sinks.filesystem.allowedRoots', value: [root] },
-            { key: 'poll.batchSize', value: 100 }, { key: 'log.level', value: 'error' },
+            { key: 'poll.batchSize', value: 100 }, { key: 'log.level', value: 'error' }, { key: 'license', value: licence },
           ],
           logDestination: new Writable({ write: (_c, _e, cb) => cb() }),
         },

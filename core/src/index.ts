@@ -45,3 +45,4 @@ export * from './engine/spool.js';
 export * from './boot/credential-broker.js';
 export * from './boot/boot-connector.js';
 export * from './target-uri.js';
+export * from './licence/index.js';

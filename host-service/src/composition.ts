@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import type { HostDefinition } from '@filing-sync/core';
 
 /**
@@ -23,5 +24,7 @@ export function serviceHost(): HostDefinition {
     plugins: SERVICE_PLUGINS,
     credentialFactories: [],
     resolveFrom: import.meta.url,
+    // The package folder: where an installation keeps Sync-license.lic (and its config).
+    installDir: fileURLToPath(new URL('..', import.meta.url)),
   };
 }

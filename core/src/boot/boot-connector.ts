@@ -16,6 +16,7 @@ import { ConfigError, type ConfigIssue } from '../errors.js';
 import { createLogger } from '../logging/logger.js';
 import { SecretRegistry } from '../logging/secret-registry.js';
 import { NameTemplate } from '../naming/name-template.js';
+import { checkLicence, type VerifiedLicence } from '../licence/verify-licence.js';
 import { loadPlugins, type PluginReport } from '../plugins/plugin-loader.js';
 import { StateStore } from '../state/state-store.js';
 import { ProviderBroker } from './credential-broker.js';
@@ -34,6 +35,8 @@ export interface HostDefinition {
   credentialFactories: readonly CredentialProviderFactory[];
   /** The host's module URL: plugin package names are resolved from there. */
   resolveFrom: string;
+  /** The folder the host is installed in: `Sync-license.lic` is looked for there after the config's folder. */
+  installDir?: string;
 }
 
 /** A command-line flag laid over the config file. */
@@ -54,6 +57,8 @@ export interface BootOptions {
   /** Open the state store read-only without its lock (for `status`). */
   readOnlyStore?: boolean;
   observer?: EngineObserver;
+  /** Boot without the licence check: only for `doctor`, which checks and reports the licence itself. */
+  skipLicenceCheck?: boolean;
 }
 
 /** A booted connector, ready to run. */
@@ -67,6 +72,8 @@ export interface Connector {
   source: Source;
   sinks: SinkRegistry;
   engine: Engine;
+  /** The licence it runs under (absent only with `skipLicenceCheck`). */
+  licence?: VerifiedLicence;
   /** Closes the state store. Never throws. */
   close(): void;
 }
@@ -119,16 +126,31 @@ export async function bootConnector(host: HostDefinition, options: BootOptions =
   }
   if (issues.length) throw new ConfigError(issues);
 
+  // Before anything is created or contacted: without a valid licence nothing syncs for the tenant.
+  const licence = options.skipLicenceCheck
+    ? undefined
+    : checkLicence(
+        { configured: config.license, baseDir: configBaseDir(options.configPath), installDir: host.installDir },
+        { tenant: tenantOf(config), variant: host.variant },
+      );
+
   for (const s of sections) collectSecrets(s.path ? getSection(raw, s.path) : raw, s.schema, secrets);
+  const stateDir = resolve(configBaseDir(options.configPath), config.stateDir);
+  const files = config.log.files;
   const logger = createLogger({
     level: config.log.level,
     ...(config.log.pretty === undefined ? {} : { pretty: config.log.pretty }),
-    ...(options.logDestination ? { destination: options.logDestination } : {}),
+    // A given destination (tests, benchmarks) is the only one; otherwise stdout and rotating files.
+    ...(options.logDestination
+      ? { destination: options.logDestination }
+      : files.enabled && !options.readOnlyStore
+        ? { files: { dir: join(stateDir, 'logs'), maxSize: files.maxSize, keep: files.keep } }
+        : {}),
     secrets,
   });
+  if (licence) logLicence(logger, licence);
   for (const f of plugins.failed) logger.error({ plugin: f.name, reason: f.reason }, `plugin ${f.name} failed to load; running without it`);
 
-  const stateDir = resolve(configBaseDir(options.configPath), config.stateDir);
   const store = StateStore.open(stateDir, { readOnly: !!options.readOnlyStore });
   try {
     const providers: CredentialProvider[] = usedCredentials.map((f) => f.create(getSection(raw, `credentials.${f.name}`), { logger: logger.child({ credentials: f.name }), stateDir }));
@@ -152,7 +174,7 @@ export async function bootConnector(host: HostDefinition, options: BootOptions =
         stopDeadlineMs: 10_000,
       },
     );
-    return { config, logger, secrets, container, plugins, store, source, sinks, engine, close: () => store.close() };
+    return { config, logger, secrets, container, plugins, store, source, sinks, engine, ...(licence ? { licence } : {}), close: () => store.close() };
   } catch (err) {
     store.close();
     throw err;
@@ -178,6 +200,20 @@ export async function loadConfiguration(
   const folder = typeof pluginSection.folder === 'string' ? resolve(configBaseDir(options.configPath), pluginSection.folder) : undefined;
   const plugins = await loadPlugins({ specs: [...host.plugins, ...extra], ...(folder ? { folder } : {}), resolveFrom: host.resolveFrom, container });
   return { config, container, plugins };
+}
+
+function tenantOf(config: ConnectorConfig): string | undefined {
+  const tenant = (config.source as { tenant?: unknown }).tenant;
+  return typeof tenant === 'string' ? tenant : undefined;
+}
+
+function logLicence(logger: Logger, licence: VerifiedLicence): void {
+  const p = licence.payload;
+  logger.info({ licensee: p.licensee, tenant: p.tenant, variant: p.variant, expiresAt: p.expiresAt, maxLocations: p.maxLocations, file: licence.path }, 'licence verified');
+  if (licence.key.development) {
+    logger.warn({ keyId: licence.key.keyId }, 'the licence is signed with the published development key: this build is not a release build');
+  }
+  if (licence.daysLeft < 30) logger.warn({ expiresAt: p.expiresAt, daysLeft: licence.daysLeft }, `the licence expires in ${licence.daysLeft} day(s): ask your vendor to renew it`);
 }
 
 function getSection(config: Record<string, unknown>, path: string): Record<string, unknown> {

@@ -65,6 +65,14 @@ export const ConnectorConfigSchema = Type.Object(
       {
         level: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace')], { default: 'info' }),
         pretty: Type.Optional(Type.Boolean({ description: 'Readable lines instead of JSON (default: on a TTY).' })),
+        files: Type.Object(
+          {
+            enabled: Type.Boolean({ default: true, description: 'Also write the log to rotating files in <stateDir>/logs.' }),
+            maxSize: Type.String({ pattern: '^[1-9][0-9]*[kmg]$', default: '10m', description: 'Size at which a log file is rotated, e.g. 10m.' }),
+            keep: Type.Integer({ minimum: 1, maximum: 1000, default: 10, description: 'Rotated log files kept.' }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { pino, type Logger, type DestinationStream } from 'pino';
 import type { SecretRegistry } from './secret-registry.js';
 
@@ -10,6 +11,12 @@ export interface LoggerOptions {
   destination?: DestinationStream;
   /** Secret values to blank from every line. */
   secrets?: SecretRegistry;
+  /**
+   * Also write to rotating files (`filing-sync.<n>.log` in `dir`, through pino-roll in pino's
+   * transport thread): rotated daily or at `maxSize`, the newest `keep` files kept. Ignored with
+   * `destination`.
+   */
+  files?: { dir: string; maxSize: string; keep: number };
 }
 
 /** Keys whose values are never logged, wherever they appear. */
@@ -40,9 +47,17 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         }
       : {}),
   };
-  if (pretty) {
-    return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } });
+  const stdout = pretty
+    ? { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } }
+    : { target: 'pino/file', options: { destination: 1 } };
+  if (options.files && !options.destination) {
+    const file = {
+      target: 'pino-roll',
+      options: { file: join(options.files.dir, 'filing-sync.log'), size: options.files.maxSize, frequency: 'daily', mkdir: true, limit: { count: options.files.keep } },
+    };
+    return pino({ ...base, transport: { targets: [stdout, file].map((t) => ({ ...t, level: base.level })) } });
   }
+  if (pretty) return pino({ ...base, transport: stdout });
   return options.destination ? pino(base, options.destination) : pino(base);
 }
 

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { runCommand } from './run-command.js';
 import { statusCommand } from './status-command.js';
 import { convertCommand } from './convert-command.js';
-import { addRunOptions } from './run-options.js';
+import { licenseVerifyCommand } from './license-command.js';
+import { addRunOptions, type RunOptions } from './run-options.js';
 import { reportFailure } from './report-failure.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -30,6 +31,11 @@ program
   .argument('<in>', 'an RFC 5322 message (.eml)')
   .argument('<out>', 'the file to write')
   .action((input: string, output: string, o: { to: string }) => convertCommand(input, output, o.to));
+
+const license = program.command('license').description('the licence this connector runs under');
+addRunOptions(license.command('verify').description('verify a licence offline, as run does at start (exit 4 when it is refused)'))
+  .argument('[file]', 'the licence file (default: as run finds it)')
+  .action((file: string | undefined, o: RunOptions) => licenseVerifyCommand(file, o));
 
 program.parseAsync().catch((err: unknown) => {
   process.exitCode = reportFailure(err);

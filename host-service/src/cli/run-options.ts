@@ -10,6 +10,7 @@ export interface RunOptions {
   stateDir?: string;
   allowRoot?: string[];
   logLevel?: string;
+  license?: string;
 }
 
 /** Adds the shared options to a command. */
@@ -21,7 +22,8 @@ export function addRunOptions(cmd: Command): Command {
     .option('--tenant <tenant>', 'tenant id (source.tenant)')
     .option('--state-dir <dir>', 'state folder (stateDir)')
     .option('--allow-root <dir>', 'a folder filesystem targets may be under (repeatable; sinks.filesystem.allowedRoots)', collect, [])
-    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace (log.level)');
+    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace (log.level)')
+    .option('--license <file>', 'the licence file (license; default: Sync-license.lic beside the config, then in the install folder)');
 }
 
 /** Turns the flags into config overrides. */
@@ -32,6 +34,7 @@ export function toOverrides(o: RunOptions): ConfigOverride[] {
     { key: 'source.tenant', value: o.tenant },
     { key: 'stateDir', value: o.stateDir },
     { key: 'log.level', value: o.logLevel },
+    { key: 'license', value: o.license },
     ...(o.allowRoot?.length ? [{ key: 'sinks.filesystem.allowedRoots', value: o.allowRoot, append: true }] : []),
   ];
 }

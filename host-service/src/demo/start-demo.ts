@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,8 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const manifestPath = join(repo, 'host-service/demo/manifest.json');
 const varDir = join(repo, 'var');
 const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { tenant: string; token: string };
+// The allowed root must exist (the filesystem sink never invents a missing drive or share).
+mkdirSync(join(varDir, 'filed'), { recursive: true });
 
 const double = spawn(
   process.execPath,
@@ -52,6 +54,8 @@ try {
       { key: 'sinks.filesystem.allowedRoots', value: [join(varDir, 'filed')], append: true },
       { key: 'poll.intervalSeconds', value: 5 },
       { key: 'log.level', value: 'warn' },
+      // The development licence for the sample tenant, signed with the published development key.
+      { key: 'license', value: join(repo, 'host-service/demo/Sync-license.lic') },
     ],
     observer: {
       outcome: (filing, o) => print(filing, o),

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startFilingServiceDouble, type FilingServiceDouble } from '@filing-sync/doubles';
-import { exists, listFiles, message, runHost, startHost, tempDir } from './support.js';
+import { devLicence, exists, listFiles, message, runHost, startHost, tempDir } from './support.js';
 
 const TOKEN = 'e2e-secret-token-4f9a2c';
 
@@ -29,8 +29,14 @@ async function setUp(locations: { id: string; format?: string; targets: string[]
   return { double, raws };
 }
 
+/** A development licence for tenant t1, made once for the suite. */
+let licence: string;
+before(async () => {
+  licence = await devLicence(await tempDir(), 't1');
+});
+
 function hostArgs(double: FilingServiceDouble, stateDir: string, root: string, more: string[] = []): string[] {
-  return ['run', '--once', '--source-url', double.url, '--tenant', 't1', '--state-dir', stateDir, '--allow-root', root, ...more];
+  return ['run', '--once', '--source-url', double.url, '--tenant', 't1', '--state-dir', stateDir, '--allow-root', root, '--license', licence, ...more];
 }
 
 /** Every file under root must be one of the filed messages, exactly once per target. */
@@ -160,11 +166,11 @@ describe('service host, end to end against the filing-service double', function 
     const t = join(root, 'target');
     const set = await setUp([{ id: 'L1', targets: [t] }], 3);
     double = set.double;
-    const first = startHost(['run', '--source-url', double.url, '--tenant', 't1', '--state-dir', join(root, 's1'), '--allow-root', root], {
+    const first = startHost(['run', '--source-url', double.url, '--tenant', 't1', '--state-dir', join(root, 's1'), '--allow-root', root, '--license', licence], {
       FILING_SYNC_TOKEN: TOKEN,
     });
     await first.waitFor(/tenant lease acquired/);
-    const second = startHost(['run', '--source-url', double.url, '--tenant', 't1', '--state-dir', join(root, 's2'), '--allow-root', root], {
+    const second = startHost(['run', '--source-url', double.url, '--tenant', 't1', '--state-dir', join(root, 's2'), '--allow-root', root, '--license', licence], {
       FILING_SYNC_TOKEN: TOKEN,
     });
     await second.waitFor(/standing by: the tenant lease is held by filing-sync@[^ ]+ \(pid \d+\)/);

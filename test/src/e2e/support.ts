@@ -1,13 +1,33 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, stat } from 'node:fs/promises';
+import { createPrivateKey } from 'node:crypto';
+import { mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LICENCE_FILE_NAME, TRUSTED_LICENCE_KEYS, signLicence, type LicencePayload } from '@filing-sync/core';
 
 /** The repository root (this file is test/dist/e2e/support.js once built). */
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 /** The service host's CLI. */
 export const CLI = join(REPO, 'host-service/dist/cli/main.js');
+
+/** The published development signing key: anyone can issue licences with it (never a release key). */
+export const DEV_LICENCE_KEY = join(REPO, 'tools/licence-issuer/dev-keys/development-2026.private.pem');
+
+/**
+ * Issues a development licence (service variant, valid for a year) for `tenant` into `dir` and
+ * returns its path; `over` changes any term (e.g. an expiry in the past).
+ */
+export async function devLicence(dir: string, tenant: string, over: Partial<LicencePayload> = {}): Promise<string> {
+  const keyId = TRUSTED_LICENCE_KEYS.find((k) => k.development)!.keyId;
+  const payload: LicencePayload = {
+    version: 1, licensee: 'filing-sync tests', tenant, variant: 'service', maxLocations: 100,
+    expiresAt: new Date(Date.now() + 365 * 86_400_000).toISOString(), issuedAt: new Date().toISOString(), keyId, ...over,
+  };
+  const path = join(dir, LICENCE_FILE_NAME);
+  await writeFile(path, signLicence(payload, createPrivateKey(await readFile(DEV_LICENCE_KEY, 'utf8'))));
+  return path;
+}
 
 /** A running or finished host process with everything it printed. */
 export interface HostProcess {
