@@ -4,10 +4,10 @@
  * @packageDocumentation
  */
 
-/** The plugin's name: its config sections are `sinks.webdav` and `credentials.webdav`. */
+/** The plugin's name, and the key of its config sections `sinks.<name>` and `credentials.<name>`. */
 export const PLUGIN_NAME = 'webdav';
 
-/** URI scheme of targets reached over HTTPS, e.g. `davs://dav.example.com/Projects`. */
+/** URI scheme of targets reached over HTTPS, e.g. `<scheme>://dav.example.com/Projects`. */
 export const SECURE_SCHEME = 'davs';
 
 /** URI scheme of targets reached over plain HTTP (loopback only, unless `allowInsecureHttp`). */
