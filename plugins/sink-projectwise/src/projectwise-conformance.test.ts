@@ -26,7 +26,14 @@ runSinkConformance({
         return d.bytes;
       },
       cleanup: async () => undefined,
+      folder: path,
     };
+  },
+  async makeReadOnly(target) {
+    double.denyWrites((target as unknown as { folder: string }).folder);
+  },
+  knownFailures: {
+    'access/denied-check': 'WSG offers no permission probe: a read-only folder is found on the first write, which rejects with PermissionDenied',
   },
   async missingTarget({ label }) {
     const sink = await makeSink(double, `/x/${label}`, { repository: 'Bentley.PW--nowhere~3AMissing', config: { requestTimeoutMs: 1500 } });
