@@ -1,0 +1,11 @@
+/**
+ * Not a test of its own (its name does not end in .test.js): `suite-catches-faults.test.ts` runs
+ * it in a child mocha and expects these deliberately broken sinks to fail named checks.
+ */
+import { runMemoryConformance } from './memory-conformance.js';
+
+runMemoryConformance('clobbers', { clobbers: true });
+runMemoryConformance('wrong-hash', { wrongHash: true });
+runMemoryConformance('truncates-large', { truncatesLarge: true });
+runMemoryConformance('untyped-denied', { untypedDenied: true });
+runMemoryConformance('lowercases-names', { lowercasesNames: true });
