@@ -27,6 +27,7 @@ export const DropboxSinkConfigSchema = Type.Object({
     examples: ['team-root', { namespaceId: '3235641' }],
   })),
   selectUser: Type.Optional(Type.String({ minLength: 1, description: 'Team member id (dbmid:...) a team-scoped token acts as.', examples: ['dbmid:AAHhy7WsR0x-u4ZCqiDl5Fz5zvuL3kmspwU'] })),
+  requestTimeoutMs: Type.Optional(Type.Integer({ minimum: 1000, default: 300_000, description: 'Longest one request may take, in ms; a slower one is abandoned and retried later.' })),
   baseUrl: Type.Optional(Type.String({ description: 'Send every Dropbox call to this origin instead (an API double or proxy). Leave unset in production.' })),
 }, { additionalProperties: false });
 
@@ -40,6 +41,7 @@ export interface ResolvedDropboxSinkConfig {
   pathRoot: 'home' | 'team-root' | { namespaceId: string };
   selectUser?: string;
   baseUrl?: string;
+  requestTimeoutMs: number;
 }
 
 /**
@@ -64,9 +66,13 @@ export function resolveDropboxSinkConfig(config: DropboxSinkConfig | undefined):
   if (c.selectUser !== undefined && (typeof c.selectUser !== 'string' || c.selectUser === '')) {
     issues.push({ key: 'sinks.dropbox.selectUser', expected: 'a team member id such as dbmid:...', found: String(c.selectUser) });
   }
+  const requestTimeoutMs = c.requestTimeoutMs ?? 300_000;
+  if (!Number.isInteger(requestTimeoutMs) || requestTimeoutMs < 1000) {
+    issues.push({ key: 'sinks.dropbox.requestTimeoutMs', expected: 'a whole number of milliseconds, at least 1000', found: String(c.requestTimeoutMs) });
+  }
   if (issues.length) throw new ConfigError(issues);
   return {
-    uploadThreshold, chunkSize, pathRoot,
+    uploadThreshold, chunkSize, pathRoot, requestTimeoutMs,
     ...(c.selectUser === undefined ? {} : { selectUser: c.selectUser }),
     ...(c.baseUrl === undefined ? {} : { baseUrl: c.baseUrl }),
   };

@@ -1,7 +1,6 @@
 import { DropboxResponseError } from 'dropbox';
 import {
   AuthError,
-  ConfigError,
   type FilingSyncError,
   PermanentError,
   PermissionDenied,
@@ -66,7 +65,7 @@ function findCorrectOffset(value: unknown): number | undefined {
  * - `insufficient_space`, `malformed_path`, `disallowed_name`, `too_large`, `payload_too_large`
  *   → {@link PermanentError}; `no_write_permission` → {@link PermissionDenied};
  * - 401 → {@link AuthError}; 403 (`access_error`) → {@link PermissionDenied};
- * - 422 (`Dropbox-API-Path-Root` refused) → {@link ConfigError} on `pathRoot`;
+ * - 422 (`Dropbox-API-Path-Root` refused: `invalid_root`, `no_permission`) → {@link TargetMissing};
  * - 5xx → {@link TransientError}; network failures (no response) → {@link TransientError}.
  * @public
  */
@@ -95,7 +94,12 @@ export function mapDropboxError(err: unknown, what: string): FilingSyncError {
   }
   if (/malformed_path|disallowed_name|too_large|payload_too_large|too_many_files/.test(summary)) return new PermanentError(message, options);
   if (/no_write_permission/.test(summary) || err.status === 403) return new PermissionDenied(message, options);
-  if (err.status === 422) return new ConfigError([{ key: 'pathRoot', expected: `a namespace this account can use (Dropbox said: ${said || 'path root refused'})` }], options);
+  // A Path-Root namespace that is gone or not ours: the target's root does not exist.
+  if (err.status === 422) {
+    return new TargetMissing(`${message}: the namespace in sinks.dropbox.pathRoot is unknown or not shared with this account`, {
+      ...options, action: 'Check sinks.dropbox.pathRoot and that the shared or team folder still exists and is shared with the account.',
+    });
+  }
   if (/(^|\/)not_found\//.test(summary)) return new TargetMissing(message, options);
   if (err.status === 409) return new PermanentError(message, options);
   return httpStatusError(err.status, message, { ...options, retryAfter: headerValue(err.headers as never, 'retry-after') });

@@ -31,7 +31,7 @@ export const dropboxSinkFactory: SinkFactory<DropboxSinkConfig> = {
     const client = createDropboxClient({
       broker: context.credentials,
       request: { resource: 'dropbox' },
-      fetch: dropboxFetch(resolved.baseUrl, 'sinks.dropbox.baseUrl'),
+      fetch: dropboxFetch(resolved.baseUrl, 'sinks.dropbox.baseUrl', resolved.requestTimeoutMs),
       ...(pathRoot === undefined ? {} : { pathRoot }),
       ...(resolved.selectUser === undefined ? {} : { selectUser: resolved.selectUser }),
     });

@@ -242,6 +242,7 @@ describe('Dropbox sink against the Dropbox API double', function () {
     const upload = double.server.requests.find((r) => r.url === '/2/files/upload')!;
     expect(upload.headers['dropbox-api-select-user']).to.equal('dbmid:member-1');
     expect(JSON.parse(String(upload.headers['dropbox-api-path-root']))).to.deep.equal({ '.tag': 'root', root: double.rootNamespaceId });
+    double.addNamespace('777');
     const ns = await sinkFor('dropbox:/Shared', { pathRoot: { namespaceId: '777' } });
     await ns.create('b.eml', new BufferContent(Buffer.from('ns')), { modifiedAt: SENT });
     expect(double.file('/Shared/b.eml', '777')!.content.toString()).to.equal('ns');

@@ -84,7 +84,11 @@ export class DropboxSink implements Sink {
       const sharing = (meta as files.FolderMetadata).sharing_info;
       return sharing?.read_only ? 'denied' : 'writable';
     } catch (err) {
-      if (!/^path\/not_found\//.test(dropboxErrorSummary(err))) throw mapDropboxError(err, `lookup of ${this.folderPath}`);
+      if (!/^path\/not_found\//.test(dropboxErrorSummary(err))) {
+        const mapped = mapDropboxError(err, `lookup of ${this.folderPath}`);
+        if (mapped.kind === 'target-missing') return 'missing';
+        throw mapped;
+      }
     }
     try {
       await this.call(() => this.options.client.filesCreateFolderV2({ path: this.folderPath, autorename: false }), signal);

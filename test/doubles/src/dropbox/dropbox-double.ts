@@ -82,6 +82,8 @@ export class DropboxDouble {
   readonly rootNamespaceId = '3235641';
   readonly homeNamespaceId = '3235642';
   readonly sessions = new Map<string, Session>();
+  /** Namespaces that exist besides the home one (the team root is one). */
+  readonly namespaces = new Set<string>();
   private readonly scripted: DropboxScriptedError[] = [];
   private loseResponses: RegExp[] = [];
   private finishRollback: number | undefined;
@@ -113,6 +115,8 @@ export class DropboxDouble {
       handler: (req, res) => self!.handle(req, res),
     });
     self = new DropboxDouble(server, options);
+    self.namespaces.add(self.rootNamespaceId);
+    self.namespaces.add(self.homeNamespaceId);
     return self;
   }
 
@@ -151,6 +155,25 @@ export class DropboxDouble {
     this.finishRollback = offset;
   }
 
+  /** Makes a namespace usable through `Dropbox-API-Path-Root` (a shared or team folder's id). */
+  addNamespace(id: string): void {
+    this.namespaces.add(id);
+  }
+
+  /** Display names of the files directly in the folder at `path` (any case). */
+  list(path: string, namespace = HOME): string[] {
+    const prefix = key(namespace, path === '/' ? '' : path) + '/';
+    return [...this.files.entries()].filter(([k]) => k.startsWith(prefix) && !k.slice(prefix.length).includes('/')).map(([, f]) => f.path.split('/').pop()!);
+  }
+
+  /** Deletes the file or folder at `path` with everything below it. */
+  remove(path: string, namespace = HOME): void {
+    const k = key(namespace, path);
+    for (const map of [this.files, this.folders] as Map<string, unknown>[]) {
+      for (const existing of [...map.keys()]) if (existing === k || existing.startsWith(`${k}/`)) map.delete(existing);
+    }
+  }
+
   /** A stored file by path (any case); `namespace` is a Path-Root namespace id, home by default. */
   file(path: string, namespace = HOME): DropboxFile | undefined {
     return this.files.get(key(namespace, path));
@@ -179,6 +202,11 @@ export class DropboxDouble {
     if (idx >= 0) {
       const s = this.scripted.splice(idx, 1)[0]!;
       return this.error(res, s.status, s.summary, s.error, req, s.headers);
+    }
+    const root = this.pathRootProblem(req);
+    if (root) {
+      // Path-Root errors are HTTP 422 (PathRootError).
+      return this.error(res, 422, `${root}/`, { '.tag': root }, req);
     }
     const lose = this.loseResponses.findIndex((m) => m.test(url.pathname));
     const out = lose >= 0 ? lostReply(res, () => this.loseResponses.splice(lose, 1)) : res;
@@ -327,6 +355,21 @@ export class DropboxDouble {
     const lower = path.toLowerCase();
     for (const ro of this.readOnly) if (lower === ro || lower.startsWith(`${ro}/`)) return true;
     return false;
+  }
+
+  private pathRootProblem(req: IncomingMessage): string | undefined {
+    const header = req.headers['dropbox-api-path-root'];
+    if (typeof header !== 'string') return undefined;
+    let root: { '.tag'?: string; root?: string; namespace_id?: string };
+    try {
+      root = JSON.parse(header) as typeof root;
+    } catch {
+      return 'invalid_root';
+    }
+    if (root['.tag'] === 'home') return undefined;
+    const id = root.root ?? root.namespace_id;
+    if (root['.tag'] === 'root' && id !== this.rootNamespaceId) return 'invalid_root';
+    return id !== undefined && this.namespaces.has(id) ? undefined : 'no_permission';
   }
 
   private namespaceOf(req: IncomingMessage): string {
