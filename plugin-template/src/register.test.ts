@@ -1,11 +1,13 @@
 import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { container as rootContainer } from 'tsyringe';
 import {
   AuthError,
   ConfigError,
   CredentialProviderFactory,
   PLUGIN_API_VERSION,
+  loadPlugins,
   SinkFactory,
   type CredentialProviderFactory as CredentialProviderFactoryType,
   type PluginManifest,
@@ -22,6 +24,15 @@ describe(`${PLUGIN_NAME} plugin: manifest and registration`, () => {
   it('declares the core\'s plugin apiVersion and the names the code uses', async () => {
     const manifest = await manifestOf();
     expect(manifest).to.deep.equal({ apiVersion: PLUGIN_API_VERSION, kind: 'sink', name: PLUGIN_NAME, schemes: [SECURE_SCHEME, PLAIN_SCHEME] });
+  });
+
+  it('loads through the host\'s plugin loader from its folder, as a partner package would', async () => {
+    const container = rootContainer.createChildContainer();
+    const folder = fileURLToPath(new URL('..', import.meta.url));
+    const report = await loadPlugins({ specs: [folder], resolveFrom: import.meta.url, container });
+    expect(report.failed, JSON.stringify(report.failed)).to.deep.equal([]);
+    expect(report.loaded.map((p) => p.manifest.name)).to.deep.equal([PLUGIN_NAME]);
+    expect(container.resolveAll<SinkFactoryType>(SinkFactory).map((f) => f.name)).to.deep.equal([PLUGIN_NAME]);
   });
 
   it('register() adds its sink factory and its credential provider factory to the container', async () => {
