@@ -49,6 +49,8 @@ const FATSECT = 0xfffffffd;
 const DIFSECT = 0xfffffffc;
 const NOSTREAM = 0xffffffff;
 const HEADER_DIFAT = 109;
+/** Padding source: never more than one sector of zeros is needed at a time. */
+const ZEROS = Buffer.alloc(SECTOR);
 const IDS_PER_SECTOR = SECTOR / 4;
 /** Largest stream a version 3 file can describe (its size field is 32 bits). */
 export const MAX_STREAM_SIZE = 0xffffffff;
@@ -179,14 +181,14 @@ export function layoutCompoundFile(root: CfbStorage): CompoundFileLayout {
       for (const e of miniStreams) {
         await copySource(e.data!, write);
         const pad = Math.ceil(e.size / MINI_SECTOR) * MINI_SECTOR - e.size;
-        if (pad) await write(Buffer.alloc(pad));
+        if (pad) await write(ZEROS.subarray(0, pad));
         written += e.size + pad;
       }
-      if (miniStreamSectors) await write(Buffer.alloc(miniStreamSectors * SECTOR - written));
+      if (miniStreamSectors && miniStreamSectors * SECTOR > written) await write(ZEROS.subarray(0, miniStreamSectors * SECTOR - written));
       for (const e of bigStreams) {
         await copySource(e.data!, write);
         const pad = Math.ceil(e.size / SECTOR) * SECTOR - e.size;
-        if (pad) await write(Buffer.alloc(pad));
+        if (pad) await write(ZEROS.subarray(0, pad));
       }
       await write(directoryBytes(entries, dirSectors));
       if (miniFatSectors) await write(idsBytes(miniFat, miniFatSectors));

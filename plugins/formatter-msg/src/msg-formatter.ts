@@ -90,7 +90,8 @@ export class MsgFormatter implements Formatter {
   private async inWorker(source: ByteSource, options: ConvertOptions, signal?: AbortSignal): Promise<ConvertResult> {
     this.pool ??= new Piscina<ConvertTask, ConvertReply>({
       filename: new URL('./convert-worker.js', import.meta.url).href,
-      minThreads: 0,
+      // All threads start at once: a thread's start-up (loading the parser) costs far more than one conversion.
+      minThreads: this.workers,
       maxThreads: this.workers,
       idleTimeout: 10_000,
     });
