@@ -1,0 +1,150 @@
+import { expect } from 'chai';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { bootConnector, quickXorHash, type HostDefinition } from '@filing-sync/core';
+import {
+  loadManifest,
+  startFilingServiceDouble,
+  startGraphDouble,
+  trustTestCertificate,
+  type DriveStore,
+  type FilingServiceDouble,
+  type GraphDouble,
+} from '@filing-sync/doubles';
+import { GRAPH_USER_AGENT, microsoftGraphCredentials } from '@filing-sync/sink-onedrive';
+import { REPO, devLicence, tempDir } from './support.js';
+
+const TENANT_ID = 'contoso.onmicrosoft.com';
+const CLIENT_ID = '5e1d0c3b-0000-4000-8000-0000000e2e01';
+const CLIENT_SECRET = 'e2e-client-secret-~q7Z';
+
+/**
+ * The service host's composition (its plugins and app-only credential factories) with the
+ * OneDrive/SharePoint sink and the `microsoft-graph` provider added, as its composition root lists them.
+ */
+function serviceHostWithOneDrive(): HostDefinition {
+  return {
+    variant: 'service',
+    plugins: ['@filing-sync/source-filing-service', '@filing-sync/formatter-eml', '@filing-sync/formatter-msg', '@filing-sync/sink-onedrive'],
+    credentialFactories: [microsoftGraphCredentials],
+    resolveFrom: import.meta.url,
+  };
+}
+
+/** All files below `path` in a drive of the Graph double, as `relative path → bytes`. */
+function filesBelow(drive: DriveStore, path: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  const start = drive.walk(drive.rootId, path.split('/'));
+  const walk = (id: string, rel: string): void => {
+    for (const child of drive.children(id)) {
+      const r = rel ? `${rel}/${child.name}` : child.name;
+      if (child.folder) walk(child.id, r);
+      else out.set(r, child.content ?? Buffer.alloc(0));
+    }
+  };
+  if (start) walk(start.id, '');
+  return out;
+}
+
+describe('service host, end to end to SharePoint and OneDrive (Graph double)', function () {
+  this.timeout(180_000);
+  let filing: FilingServiceDouble;
+  let graph: GraphDouble;
+
+  before(trustTestCertificate);
+  afterEach(async () => {
+    await filing?.close();
+    await graph?.close();
+  });
+
+  it('files the sample manifest to a sharepoint:// and an onedrive:// target once, with app-only MSAL credentials', async () => {
+    graph = await startGraphDouble();
+    graph.identity.register({ tenantId: TENANT_ID, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+    const site = graph.addSite('contoso.sharepoint.com', '/sites/Projects');
+    const library = site.drives[0]!;
+    const drive = graph.addDrive('b!operations-drive', 'Operations');
+
+    // The demo manifest, its locations pointed at SharePoint and OneDrive instead of local folders.
+    const manifest = await loadManifest(join(REPO, 'host-service/demo/manifest.json'));
+    const targets: Record<string, string[]> = {
+      'L-SURREY': ['sharepoint://contoso.sharepoint.com/sites/Projects/Shared Documents/Surrey Court/email'],
+      'L-HARBOUR': ['sharepoint://contoso.sharepoint.com/sites/Projects/Documents/Harbour Bridge/email', `onedrive://${drive.id}/Harbour Bridge/archive`],
+      'L-MILL': [`onedrive://${drive.id}/Mill Lane/email`],
+    };
+    for (const l of manifest.locations) l.targets = targets[l.id]!;
+    filing = await startFilingServiceDouble({ manifest });
+
+    const dir = await tempDir();
+    const config = join(dir, 'config.json');
+    await writeFile(
+      config,
+      JSON.stringify({
+        source: { url: filing.url, tenant: manifest.tenant, token: manifest.token },
+        stateDir: join(dir, 'state'),
+        license: await devLicence(dir, manifest.tenant),
+        log: { level: 'warn', files: { enabled: false } },
+        sinks: { onedrive: { graphBaseUrl: graph.url, customHosts: ['127.0.0.1'] } },
+        credentials: { 'microsoft-graph': { tenantId: TENANT_ID, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, authorityHost: graph.url } },
+      }),
+    );
+
+    const run = async () => {
+      const connector = await bootConnector(serviceHostWithOneDrive(), { configPath: config, logDestination: { write: () => true } });
+      try {
+        return await connector.engine.run({ once: true });
+      } finally {
+        connector.close();
+      }
+    };
+    const first = await run();
+    expect(first.outcomes.failed, JSON.stringify(first)).to.equal(0);
+    expect(first.pending).to.equal(0);
+
+    // Each target holds exactly the files the filing service was told about: one per filing,
+    // except where the same bytes were already there under that name (identical, nothing written).
+    const folders: Record<string, Map<string, Buffer>> = {
+      [targets['L-SURREY']![0]!]: filesBelow(library, 'Surrey Court/email'),
+      [targets['L-HARBOUR']![0]!]: filesBelow(library, 'Harbour Bridge/email'),
+      [targets['L-HARBOUR']![1]!]: filesBelow(drive, 'Harbour Bridge/archive'),
+      [targets['L-MILL']![0]!]: filesBelow(drive, 'Mill Lane/email'),
+    };
+    const reported = new Map<string, Set<string>>(Object.keys(folders).map((t) => [t, new Set<string>()]));
+    const seen = new Set<string>();
+    for (const f of filing.filings()) {
+      expect(f.state, f.id).to.equal('done');
+      for (const [target, outs] of Object.entries(f.outcomes)) {
+        const last = outs[outs.length - 1]!;
+        seen.add(last.outcome);
+        expect(['created', 'renamed', 'identical', 'degraded'], `${f.id} → ${target}: ${last.reason ?? ''}`).to.include(last.outcome);
+        const name = String(last.path).split('/').pop()!;
+        expect(folders[target]!.has(name), `${f.id}: ${name} is in ${target}`).to.equal(true);
+        reported.get(target)!.add(name);
+      }
+    }
+    for (const [target, files] of Object.entries(folders)) {
+      expect([...files.keys()].sort(), target).to.deep.equal([...reported.get(target)!].sort());
+    }
+    expect([...seen]).to.include.members(['created', 'renamed', 'identical']);
+    // The sample set files one message twice: the second finds it there (by quickXorHash).
+    const duplicate = manifest.filings.filter((f) => f.eml.endsWith('30-duplicate.eml')).pop()!;
+    for (const t of targets['L-HARBOUR']!) expect(filing.filing(duplicate.id)!.outcomes[t]!.map((o) => o.outcome), t).to.deep.equal(['identical']);
+    for (const name of folders[targets['L-SURREY']![0]!]!.keys()) expect(name).to.match(/^\d{8}T\d{6}Z( .+)?\.eml$/);
+    // EML passes the original bytes through: both Harbour targets hold the same files.
+    const harbour = folders[targets['L-HARBOUR']![0]!]!;
+    const archive = folders[targets['L-HARBOUR']![1]!]!;
+    expect([...harbour.keys()].sort()).to.deep.equal([...archive.keys()].sort());
+    for (const [name, bytes] of harbour) expect(quickXorHash(bytes), name).to.equal(quickXorHash(archive.get(name)!));
+
+    // Every Graph call was authenticated with a token MSAL got from the (double's) identity platform.
+    expect(graph.identity.tokensIssued).to.be.at.least(1);
+    const graphCalls = graph.http.requests.filter((r) => r.url.startsWith('/v1.0/'));
+    expect(graphCalls.every((r) => /^Bearer /.test(String(r.headers.authorization)))).to.equal(true);
+    expect(graphCalls.every((r) => r.headers['user-agent'] === GRAPH_USER_AGENT)).to.equal(true);
+
+    // A second run finds nothing to do and writes nothing.
+    const uploads = graph.http.requests.filter((r) => r.method === 'PUT').length;
+    const second = await run();
+    expect(second.filings).to.equal(0);
+    expect(graph.http.requests.filter((r) => r.method === 'PUT').length).to.equal(uploads);
+  });
+});
