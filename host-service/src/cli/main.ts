@@ -6,6 +6,8 @@ import { runCommand } from './run-command.js';
 import { statusCommand } from './status-command.js';
 import { convertCommand } from './convert-command.js';
 import { licenseVerifyCommand } from './license-command.js';
+import { serviceCommand, type ServiceOptions } from '../service/service-command.js';
+import type { ServiceAction } from '../service/service-plan.js';
 import { addRunOptions, type RunOptions } from './run-options.js';
 import { reportFailure } from './report-failure.js';
 
@@ -36,6 +38,33 @@ const license = program.command('license').description('the licence this connect
 addRunOptions(license.command('verify').description('verify a licence offline, as run does at start (exit 4 when it is refused)'))
   .argument('[file]', 'the licence file (default: as run finds it)')
   .action((file: string | undefined, o: RunOptions) => licenseVerifyCommand(file, o));
+
+const service = program.command('service').description('install and control filing-sync as a Windows service, systemd unit or launchd daemon');
+for (const [action, what] of [
+  ['install', 'install the service (starts at boot; restarted after a failure)'],
+  ['uninstall', 'stop and remove the service (state, logs and config are kept)'],
+  ['start', 'start the service'],
+  ['stop', 'stop the service gracefully (in-flight writes finish, the lease is released)'],
+  ['status', 'show the service manager\'s status'],
+] as const) {
+  service
+    .command(action)
+    .description(what)
+    .option('--dry-run', 'print exactly what would be installed or run, change nothing')
+    .option('--platform <platform>', 'windows, linux or macos (default: this machine; others only with --dry-run)')
+    .option('--name <name>', 'service name', 'filing-sync')
+    .option('--install-dir <dir>', 'install folder with the config and licence (default: the current folder)')
+    .option('--config <file>', 'configuration file, relative to the install folder', 'filing-sync.yaml')
+    .option('--license <file>', 'licence file, relative to the install folder', 'Sync-license.lic')
+    .option('--account <user>', 'account to run as: Windows DOMAIN\\user (required), Linux system user (default filing-sync, created), macOS user')
+    .option('--password-env <var>', 'Windows: environment variable holding the account password', 'FILING_SYNC_SERVICE_PASSWORD')
+    .option('--state-dir <dir>', 'state folder with the logs (default: C:\\ProgramData\\<name>, /var/lib/<name>, /Library/Application Support/<name>)')
+    .option('--allow-write <dir>', 'Linux: a further folder the service may write (repeatable; the config\'s allowed roots are added)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--node <file>', 'node executable (default: this one)')
+    .option('--cli <file>', 'filing-sync CLI script (default: this one)')
+    .option('--winsw <exe>', 'Windows: the WinSW executable to copy into the install folder')
+    .action((o: ServiceOptions) => serviceCommand(action as ServiceAction, o));
+}
 
 program.parseAsync().catch((err: unknown) => {
   process.exitCode = reportFailure(err);
