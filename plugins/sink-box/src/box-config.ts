@@ -20,6 +20,8 @@ export const BoxSinkConfigSchema = Type.Object({
     minimum: BOX_MIN_CHUNKED_SIZE, maximum: BOX_MAX_SIMPLE_UPLOAD, default: BOX_MIN_CHUNKED_SIZE,
     description: 'Files of this many bytes or more use a chunked upload session; smaller ones one upload. From 20000000 (Box\'s minimum for sessions) to 50000000.',
   })),
+  rootFolderId: Type.Optional(Type.String({ pattern: '^[0-9]+$', default: '0', description: 'Id of the folder box:/ paths start from: 0 (the account\'s All Files, default) or a folder shared with the account.', examples: ['0', '163439436224'] })),
+  requestTimeoutMs: Type.Optional(Type.Integer({ minimum: 1000, default: 300_000, description: 'Longest one request may take, in ms; a slower one is abandoned and retried later.' })),
   asUser: Type.Optional(Type.String({ minLength: 1, description: 'Box user id to act as (As-User), for a service account with that right.', examples: ['11446498'] })),
   ...BoxEndpointsSchema,
 }, { additionalProperties: false });
@@ -30,6 +32,8 @@ export type BoxSinkConfig = Static<typeof BoxSinkConfigSchema>;
 /** {@link BoxSinkConfig} with defaults applied and checked. */
 export interface ResolvedBoxSinkConfig {
   uploadThreshold: number;
+  rootFolderId: string;
+  requestTimeoutMs: number;
   asUser?: string;
   baseUrl?: string;
   uploadUrl?: string;
@@ -46,9 +50,13 @@ export function resolveBoxSinkConfig(config: BoxSinkConfig | undefined): Resolve
   if (!Number.isInteger(uploadThreshold) || uploadThreshold < BOX_MIN_CHUNKED_SIZE || uploadThreshold > BOX_MAX_SIMPLE_UPLOAD) {
     issues.push({ key: 'sinks.box.uploadThreshold', expected: 'a whole number of bytes from 20000000 to 50000000', found: String(c.uploadThreshold) });
   }
+  const rootFolderId = c.rootFolderId ?? '0';
+  if (typeof rootFolderId !== 'string' || !/^[0-9]+$/.test(rootFolderId)) issues.push({ key: 'sinks.box.rootFolderId', expected: 'a Box folder id (digits), 0 for All Files', found: String(c.rootFolderId) });
+  const requestTimeoutMs = c.requestTimeoutMs ?? 300_000;
+  if (!Number.isInteger(requestTimeoutMs) || requestTimeoutMs < 1000) issues.push({ key: 'sinks.box.requestTimeoutMs', expected: 'a whole number of milliseconds, at least 1000', found: String(c.requestTimeoutMs) });
   issues.push(...checkUrls(c, 'sinks.box'));
   if (issues.length) throw new ConfigError(issues);
-  return { uploadThreshold, ...(c.asUser ? { asUser: c.asUser } : {}), ...endpoints(c) };
+  return { uploadThreshold, rootFolderId, requestTimeoutMs, ...(c.asUser ? { asUser: c.asUser } : {}), ...endpoints(c) };
 }
 
 /** The base URLs to give the SDK, if any were configured. */

@@ -4,7 +4,7 @@ import { mapBoxError, nameInUse } from './box-errors.js';
 
 /**
  * Turns a folder path into a Box folder id, creating missing folders level by level from the
- * root (`0`): each level is created, and a 409 `item_name_in_use` naming a folder yields that
+ * root folder (`0`, or a configured shared folder): each level is created, and a 409 `item_name_in_use` naming a folder yields that
  * folder's id. Ids are cached per path (case-insensitively, as Box compares names).
  * Rejects with {@link TargetMissing} when a file stands where a folder should be,
  * {@link PermissionDenied} when creating is refused, and as {@link mapBoxError} otherwise.
@@ -13,13 +13,16 @@ import { mapBoxError, nameInUse } from './box-errors.js';
 export class BoxFolderResolver {
   private readonly ids = new Map<string, Promise<string>>();
 
-  constructor(private readonly client: BoxClient) {}
+  constructor(
+    private readonly client: BoxClient,
+    private readonly rootId = '0',
+  ) {}
 
   /** The id of the folder at `segments` below the root. */
   async resolve(segments: readonly string[]): Promise<string> {
-    let parent = '0';
+    let parent = this.rootId;
     for (let i = 0; i < segments.length; i++) {
-      const key = segments.slice(0, i + 1).join('/').normalize('NFC').toLowerCase();
+      const key = this.rootId + ':' + segments.slice(0, i + 1).join('/').normalize('NFC').toLowerCase();
       let id = this.ids.get(key);
       if (!id) {
         id = this.createOrFind(parent, segments[i]!, segments.slice(0, i + 1));

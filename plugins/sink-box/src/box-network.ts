@@ -2,6 +2,9 @@ import { BaseUrls, NetworkSession } from 'box-node-sdk/networking';
 import type { AgentOptions } from 'node:https';
 import { BoxSinkRetryStrategy } from './box-retry-strategy.js';
 
+/** Longest a single Box request may take by default: five minutes. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 300_000;
+
 /**
  * Options a host or a test gives the Box factories, beyond the config: TLS options of the SDK's
  * own HTTPS agent (it does not use Node's global agent), e.g. `ca` for an API double's certificate.
@@ -13,11 +16,14 @@ export interface BoxTransportOptions {
 
 /**
  * The SDK's network session: our retry strategy (Retry-After honoured for 202 commits, one
- * re-authentication after a 401, nothing else retried) and, when configured, custom base URLs.
+ * re-authentication after a 401, nothing else retried), a time limit per request, and, when
+ * configured, custom base URLs.
  * @public
  */
-export function boxNetworkSession(urls: { baseUrl?: string; uploadUrl?: string }, transport: BoxTransportOptions = {}): NetworkSession {
+export function boxNetworkSession(urls: { baseUrl?: string; uploadUrl?: string }, transport: BoxTransportOptions = {}, requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): NetworkSession {
   const session = new NetworkSession({
+    // A request that never answers would otherwise hold its filing forever.
+    timeoutConfig: { timeoutMs: requestTimeoutMs },
     retryStrategy: new BoxSinkRetryStrategy(),
     ...(urls.baseUrl === undefined ? {} : { baseUrls: new BaseUrls({ baseUrl: urls.baseUrl, uploadUrl: urls.uploadUrl ?? `${urls.baseUrl}/api` }) }),
   });

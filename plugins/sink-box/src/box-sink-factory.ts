@@ -27,10 +27,10 @@ export function createBoxSinkFactory(transport: BoxTransportOptions = {}): SinkF
     const folder = remoteFolderSegments(target);
     const resolved = resolveBoxSinkConfig(config);
     const commitAttributes = new CommitAttributesInterceptor();
-    const networkSession = boxNetworkSession(resolved, transport).withInterceptors([commitAttributes]);
+    const networkSession = boxNetworkSession(resolved, transport, resolved.requestTimeoutMs).withInterceptors([commitAttributes]);
     let client = new BoxClient({ auth: new BrokerBoxAuth(context.credentials), networkSession });
     if (resolved.asUser) client = client.withAsUserHeader(resolved.asUser);
-    return new BoxSink({ client, folders: new BoxFolderResolver(client), commitAttributes, folder, config: resolved, logger: context.logger });
+    return new BoxSink({ client, folders: new BoxFolderResolver(client, resolved.rootFolderId), commitAttributes, folder, config: resolved, logger: context.logger });
   },
 };
 }

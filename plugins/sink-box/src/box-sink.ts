@@ -96,7 +96,11 @@ export class BoxSink implements Sink {
     }
   }
 
-  /** The item called `name` in the target folder (by preflight check), or `undefined`. Rejects like `create`. */
+  /**
+   * The item called `name` in the target folder, or `undefined`: by preflight check (one call),
+   * or, where the account may not upload (the preflight answers 403), by listing the folder.
+   * Rejects like `create`.
+   */
   async stat(name: string, signal?: AbortSignal): Promise<EntryInfo | undefined> {
     signal?.throwIfAborted();
     const folderId = await this.options.folders.resolve(this.options.folder);
@@ -106,7 +110,30 @@ export class BoxSink implements Sink {
     } catch (err) {
       const taken = nameInUse(err);
       if (taken) return this.existing(taken, name);
-      throw this.mapped(err, `lookup of ${this.pathOf(name)}`);
+      if (boxErrorCode(err)?.status !== 403) throw this.mapped(err, `lookup of ${this.pathOf(name)}`);
+    }
+    return this.findByListing(folderId, name, signal);
+  }
+
+  /** Pages through the folder's items for `name` (Box compares names case-insensitively). */
+  private async findByListing(folderId: string, name: string, signal?: AbortSignal): Promise<EntryInfo | undefined> {
+    const wanted = name.normalize('NFC').toLowerCase();
+    const limit = 1000;
+    for (let offset = 0; ; offset += limit) {
+      signal?.throwIfAborted();
+      let page;
+      try {
+        page = await this.options.client.folders.getFolderItems(folderId, { queryParams: { fields: ['name', 'size', 'sha1', 'content_modified_at'], offset, limit } });
+      } catch (err) {
+        throw this.mapped(err, `listing of ${this.folderPath}`);
+      }
+      const entries = page.entries ?? [];
+      const hit = entries.find((e) => (e as { name?: string }).name?.normalize('NFC').toLowerCase() === wanted);
+      if (hit) {
+        if (hit.type !== 'file') return { name: (hit as { name?: string }).name ?? name, path: this.pathOf(name), size: 0 };
+        return this.entryOf(hit as FileFull, name);
+      }
+      if (entries.length < limit || offset + limit >= (page.totalCount ?? 0)) return undefined;
     }
   }
 

@@ -188,6 +188,31 @@ export class BoxDouble {
     return [...this.files.values()].find((f) => f.parentId === folder.id && same(f.name, path.slice(i + 1)));
   }
 
+  /** Names of the files directly in the folder at `path`; `[]` when there is no such folder. */
+  list(path: string): string[] {
+    const folder = this.folderAt(path);
+    return folder ? [...this.files.values()].filter((f) => f.parentId === folder.id).map((f) => f.name) : [];
+  }
+
+  /** Deletes the folder at `path` with everything in it. */
+  remove(path: string): void {
+    const folder = this.folderAt(path);
+    if (!folder || folder.id === '0') return;
+    const doomed = new Set([folder.id]);
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const f of this.folders.values()) if (f.parentId !== undefined && doomed.has(f.parentId) && !doomed.has(f.id)) (doomed.add(f.id), (grew = true));
+    }
+    for (const id of doomed) this.folders.delete(id);
+    for (const [id, f] of this.files) if (doomed.has(f.parentId)) this.files.delete(id);
+  }
+
+  /** Makes the folder at `path` read-only for the account (as a Viewer collaboration would). */
+  denyWrites(path: string): void {
+    const folder = this.folderAt(path);
+    if (folder) folder.readOnly = true;
+  }
+
   close(): Promise<void> {
     return this.server.close();
   }
@@ -318,6 +343,17 @@ export class BoxDouble {
       const folder = this.folders.get(p.id!);
       if (!folder) return this.error(res, 404, 'not_found', 'Item not found');
       sendJson(res, 200, this.folderJson(folder));
+    })
+    .on('GET', /^\/2\.0\/folders\/(?<id>[^/]+)\/items$/, (req, res, p, url) => {
+      const folder = this.folders.get(p.id!);
+      if (!folder) return this.error(res, 404, 'not_found', 'Item not found');
+      const items = [
+        ...[...this.folders.values()].filter((f) => f.parentId === folder.id).map((f) => this.folderMini(f)),
+        ...[...this.files.values()].filter((f) => f.parentId === folder.id).map((f) => this.fileJson(f)),
+      ];
+      const offset = Number(url.searchParams.get('offset') ?? 0);
+      const limit = Math.min(Number(url.searchParams.get('limit') ?? 100), 1000);
+      sendJson(res, 200, { total_count: items.length, offset, limit, entries: items.slice(offset, offset + limit), order: [] });
     })
     .on('GET', /^\/2\.0\/files\/(?<id>[^/]+)$/, (req, res, p) => {
       const file = this.files.get(p.id!);
