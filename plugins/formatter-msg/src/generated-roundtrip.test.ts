@@ -72,6 +72,12 @@ describe('generated messages round trip', function () {
     expect(int(top, Tag.Importance)).to.equal(2);
     expect(int(top, Tag.Priority)).to.equal(1);
     expect(int(top, Tag.MessageFlags)! & 0x08).to.equal(0);
+    // One-off entry IDs let Outlook reply to addresses it has in no address book.
+    const entryId = top.recipients[0]!.props.get(Tag.EntryId)!.data!;
+    expect(entryId.subarray(4, 20).toString('hex')).to.equal('812b1fa4bea310199d6e00dd010f5402');
+    expect(entryId.subarray(24).toString('utf16le')).to.equal('Jürgen Straße\0SMTP\0juergen@example.de\0');
+    expect(top.props.get(Tag.SenderEntryId)!.data!.subarray(24).toString('utf16le')).to.equal('Zoë Ünïcødé 日本\0SMTP\0zoe@example.com\0');
+    expect(top.recipients[3]!.props.get(Tag.SearchKey)!.data!.toString('latin1')).to.equal('SMTP:ANN@EXAMPLE.DK\0');
   });
 
   it('writes many recipients (300) as separate storages', async () => {

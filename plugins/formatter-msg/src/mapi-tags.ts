@@ -49,16 +49,22 @@ export const Tag = {
   SentRepresentingAddrType: 0x0064001f,
   SentRepresentingEmailAddress: 0x0065001f,
   SentRepresentingSmtpAddress: 0x5d02001f,
+  SentRepresentingEntryId: 0x00410102,
+  SentRepresentingSearchKey: 0x003b0102,
   SenderName: 0x0c1a001f,
   SenderAddrType: 0x0c1e001f,
   SenderEmailAddress: 0x0c1f001f,
   SenderSmtpAddress: 0x5d01001f,
+  SenderEntryId: 0x0c190102,
+  SenderSearchKey: 0x0c1d0102,
   // Recipient
   RecipientType: 0x0c150003,
   DisplayName: 0x3001001f,
   AddrType: 0x3002001f,
   EmailAddress: 0x3003001f,
   SmtpAddress: 0x39fe001f,
+  EntryId: 0x0fff0102,
+  SearchKey: 0x300b0102,
   RowId: 0x30000003,
   ObjectType: 0x0ffe0003,
   DisplayType: 0x39000003,
@@ -78,6 +84,10 @@ export const Tag = {
   RenderingPosition: 0x370b0003,
 } as const;
 
+/** PR_OBJECT_TYPE values. */
+export const ObjectType = { MailUser: 6, Attachment: 7 } as const;
+/** Provider UID of one-off entry IDs ([MS-OXCDATA] 2.2.5.1), on-disk byte order. */
+export const ONE_OFF_PROVIDER_UID = Buffer.from('812b1fa4bea310199d6e00dd010f5402', 'hex');
 /** PR_STORE_SUPPORT_MASK as Outlook writes it: STORE_UNICODE_OK plus the usual capability bits. */
 export const STORE_SUPPORT_MASK = 0x00040e79;
 /** PR_MESSAGE_FLAGS bits ([MS-OXCMSG] 2.2.1.6). mfUnsent (0x08) is never written: a filed mail is received. */

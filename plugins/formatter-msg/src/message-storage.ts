@@ -11,7 +11,9 @@ import {
   ATT_RENDERED_IN_BODY,
   AttachMethod,
   MessageFlag,
+  ONE_OFF_PROVIDER_UID,
   OUTLOOK_MESSAGE_CLSID,
+  ObjectType,
   PropFlag,
   STORE_SUPPORT_MASK,
   Tag,
@@ -74,9 +76,17 @@ function messageEntries(message: ParsedMessage, embedded: boolean): CfbEntry[] {
   p.time(Tag.CreationTime, delivered);
   p.time(Tag.LastModificationTime, delivered);
 
-  if (message.from) mailboxProps(p, message.from, Tag.SentRepresentingName, Tag.SentRepresentingAddrType, Tag.SentRepresentingEmailAddress, Tag.SentRepresentingSmtpAddress);
+  if (message.from) {
+    mailboxProps(p, message.from, Tag.SentRepresentingName, Tag.SentRepresentingAddrType, Tag.SentRepresentingEmailAddress, Tag.SentRepresentingSmtpAddress);
+    p.binary(Tag.SentRepresentingEntryId, oneOffEntryId(message.from));
+    p.binary(Tag.SentRepresentingSearchKey, searchKey(message.from));
+  }
   const sender = message.sender ?? message.from;
-  if (sender) mailboxProps(p, sender, Tag.SenderName, Tag.SenderAddrType, Tag.SenderEmailAddress, Tag.SenderSmtpAddress);
+  if (sender) {
+    mailboxProps(p, sender, Tag.SenderName, Tag.SenderAddrType, Tag.SenderEmailAddress, Tag.SenderSmtpAddress);
+    p.binary(Tag.SenderEntryId, oneOffEntryId(sender));
+    p.binary(Tag.SenderSearchKey, searchKey(sender));
+  }
   p.string(Tag.DisplayTo, message.to.map(displayName).join('; '));
   p.string(Tag.DisplayCc, message.cc.map(displayName).join('; '));
   p.string(Tag.DisplayBcc, message.bcc.map(displayName).join('; '));
@@ -119,12 +129,14 @@ function recipientEntries(m: Mailbox, type: number, index: number): CfbEntry[] {
   const p = new PropertyBag();
   p.int32(Tag.RecipientType, type);
   p.int32(Tag.RowId, index);
-  p.int32(Tag.ObjectType, 6); // MAPI_MAILUSER
+  p.int32(Tag.ObjectType, ObjectType.MailUser);
   p.int32(Tag.DisplayType, 0); // DT_MAILUSER
   p.string(Tag.DisplayName, displayName(m));
   p.string(Tag.AddrType, 'SMTP');
   p.string(Tag.EmailAddress, m.address);
   p.string(Tag.SmtpAddress, m.address);
+  p.binary(Tag.EntryId, oneOffEntryId(m));
+  p.binary(Tag.SearchKey, searchKey(m));
   return p.toEntries({ kind: 'recipient' });
 }
 
@@ -132,6 +144,7 @@ function attachmentEntries(a: ParsedAttachment, index: number, name: string | un
   const p = new PropertyBag();
   p.int32(Tag.StoreSupportMask, STORE_SUPPORT_MASK, PropFlag.Readable);
   p.int32(Tag.AttachNum, index);
+  p.int32(Tag.ObjectType, ObjectType.Attachment, PropFlag.Readable);
   p.int32(Tag.RenderingPosition, -1, ALWAYS);
   p.string(Tag.AttachMimeTag, a.contentType);
   if (a.embedded) {
@@ -168,6 +181,22 @@ function mailboxProps(p: PropertyBag, m: Mailbox, name: number, addrType: number
   p.string(addrType, 'SMTP');
   p.string(email, m.address);
   p.string(smtp, m.address);
+}
+
+/**
+ * A one-off entry ID ([MS-OXCDATA] 2.2.5.1): lets Outlook reply to an address that is in no address book.
+ * Flags 0x8001 = Unicode strings, no rich text; then display name, address type and address, each NUL-terminated.
+ */
+function oneOffEntryId(m: Mailbox): Buffer {
+  const head = Buffer.alloc(24);
+  ONE_OFF_PROVIDER_UID.copy(head, 4);
+  head.writeUInt16LE(0x8001, 22);
+  return Buffer.concat([head, Buffer.from(`${displayName(m)}\0SMTP\0${m.address}\0`, 'utf16le')]);
+}
+
+/** PR_SEARCH_KEY of an SMTP address: `SMTP:` and the upper-cased address, NUL-terminated ([MS-OXCPRPT] 2.2.1.9). */
+function searchKey(m: Mailbox): Buffer {
+  return Buffer.from(`SMTP:${m.address.toUpperCase()}\0`, 'latin1');
 }
 
 /** The name to show: the display name, or the address when there is none ([MS-OXCMAIL] 2.2.3.1.1). */
