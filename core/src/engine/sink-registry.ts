@@ -77,6 +77,15 @@ export class SinkRegistry {
     return entry;
   }
 
+  /**
+   * A fresh sink for a target, neither cached nor recovered (so a diagnosis never removes what a
+   * running connector is writing); the caller disposes it. Rejects like {@link SinkRegistry.get}.
+   */
+  async open(target: string): Promise<ResolvedSink> {
+    const factory = this.factoryFor(target);
+    return { sink: await factory.create(parseTargetUri(target), this.configOf(factory), this.context), factory };
+  }
+
   /** Disposes every sink made. Never rejects. */
   async dispose(): Promise<void> {
     const all = [...this.cache.values()];

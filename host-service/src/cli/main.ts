@@ -6,6 +6,7 @@ import { runCommand } from './run-command.js';
 import { statusCommand } from './status-command.js';
 import { convertCommand } from './convert-command.js';
 import { licenseVerifyCommand } from './license-command.js';
+import { doctorCommand } from './doctor-command.js';
 import { serviceCommand, type ServiceOptions } from '../service/service-command.js';
 import type { ServiceAction } from '../service/service-plan.js';
 import { addRunOptions, type RunOptions } from './run-options.js';
@@ -33,6 +34,10 @@ program
   .argument('<in>', 'an RFC 5322 message (.eml)')
   .argument('<out>', 'the file to write')
   .action((input: string, output: string, o: { to: string }) => convertCommand(input, output, o.to));
+
+addRunOptions(program.command('doctor').description('check everything syncing needs, each ok or a problem with what to do (exit 1 on any problem)'))
+  .option('--json', 'machine-readable output')
+  .action((o) => doctorCommand(o));
 
 const license = program.command('license').description('the licence this connector runs under');
 addRunOptions(license.command('verify').description('verify a licence offline, as run does at start (exit 4 when it is refused)'))
