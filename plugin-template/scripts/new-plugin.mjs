@@ -53,13 +53,22 @@ const pascal = (name) => name.split('-').map((p) => p[0].toUpperCase() + p.slice
 const camel = (name) => pascal(name)[0].toLowerCase() + pascal(name).slice(1);
 const upper = (name) => name.replace(/-/g, '_').toUpperCase();
 
-/** Renames the template's identifiers and file references in TypeScript and Markdown. */
+/** Renames the template's identifiers and file references in TypeScript sources. */
 function renameIdentifiers(text, name) {
   return text
     .replace(/WebDav/g, pascal(name))
     .replace(/webDav/g, camel(name))
     .replace(/WEBDAV_/g, `${upper(name)}_`)
     .replace(/\bwebdav-(?=[a-z-]+(\.js|\.ts)\b)/g, `${name}-`);
+}
+
+/** The guide is copied as written; a note says how its names map onto the copy. */
+function readmeNote(name, packageName) {
+  return (
+    `> **${packageName}** was generated from plugin-template as plugin \`${name}\`. Where this guide names ` +
+    `\`webdav-*.ts\` files and \`WebDav…\` identifiers, yours are \`${name}-*.ts\` and \`${pascal(name)}…\`; ` +
+    `your schemes are \`${name}://\` (HTTPS) and \`${name}+http://\`.\n\n`
+  );
 }
 
 function pluginInfo(text, name) {
@@ -111,7 +120,8 @@ async function copyTree(from, to, name, packageName, dest) {
     if (base === 'package.json') text = packageJson(text, name, packageName);
     else if (base === 'tsconfig.json') text = await tsconfig(text, dest);
     else if (base === 'plugin-info.ts') text = pluginInfo(renameIdentifiers(text, name), name);
-    else if (/\.(ts|md)$/.test(base)) text = renameIdentifiers(text, name);
+    else if (base === 'README.md') text = readmeNote(name, packageName) + text;
+    else if (base.endsWith('.ts')) text = renameIdentifiers(text, name);
     const target = path.join(path.dirname(to), base.replace(/^webdav-/, `${name}-`));
     await mkdir(path.dirname(target), { recursive: true });
     await writeFile(target, text);

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 export { runSinkConformance, listConformanceChecks, type SkippedCheck } from './run-sink-conformance.js';
-export type { SinkConformanceOptions, TargetRequest, TestTarget, FaultHooks } from './options.js';
+export type { SinkConformanceOptions, TargetRequest, TestTarget, FaultHooks, FaultInjectorLike, FaultKind } from './options.js';
 export type { ConformanceCheck, CheckGroup, CheckContext, CheckEnvironment } from './check.js';
 export { HOSTILE_SUBJECTS, type HostileSubject } from './hostile-subjects.js';
 export { nameProblems } from './legal-name.js';

@@ -3,7 +3,6 @@
  * @packageDocumentation
  */
 import type { Sink } from '@filing-sync/core';
-import type { FaultInjector } from '@filing-sync/doubles';
 
 /** What the suite asks {@link SinkConformanceOptions.createTarget} for. */
 export interface TargetRequest {
@@ -41,13 +40,29 @@ export interface TestTarget {
   cleanup(): Promise<void>;
 }
 
+/** The failures the suite injects. */
+export type FaultKind = '429' | '503' | 'reset' | 'timeout';
+
+/**
+ * The part of a fault injector the suite uses. The doubles kit's `FaultInjector` fits it; it is
+ * spelled out here so that the suite does not depend on the kit.
+ */
+export interface FaultInjectorLike {
+  /** Fails the next request whose `METHOD path` matches `match` with `kind`. */
+  script(fault: { kind: FaultKind; match?: RegExp; retryAfterSeconds?: number }): void;
+  /** Sets (or with `undefined` clears) the random plan; the suite uses it for `timeoutMs` only. */
+  setPlan(plan: { rate: number; timeoutMs?: number } | undefined): void;
+  /** Faults injected so far, by kind. */
+  readonly injected: Readonly<Record<FaultKind, number>>;
+}
+
 /** How the suite reaches the fault injector in front of the sink's service (see `@filing-sync/doubles`). */
 export interface FaultHooks {
   /**
    * The injector of the double (or proxy) every request of the sink passes through. A function,
    * because doubles usually start in `before`, after the suite is registered.
    */
-  injector(): FaultInjector;
+  injector(): FaultInjectorLike;
   /**
    * Matches the `METHOD path` line of the request(s) that carry file bytes (`/^PUT /` for
    * WebDAV, `/content|upload/` for a cloud API). Faults are aimed at those.

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { BufferContent, retrying, type RetryPolicy } from '@filing-sync/core';
-import type { FaultKind } from '@filing-sync/doubles';
+import type { FaultKind } from '../options.js';
 import type { CheckContext, CheckGroup } from '../check.js';
 import { expectTaxonomyError } from '../expect-error.js';
 import { ProbeContent } from '../probe-content.js';
