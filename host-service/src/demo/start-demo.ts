@@ -24,7 +24,8 @@ mkdirSync(join(varDir, 'filed'), { recursive: true });
 const double = spawn(
   process.execPath,
   [join(repo, 'test/doubles/dist/filing-service/server.js'), '--port', '0', '--manifest', manifestPath, '--target-root', repo],
-  { stdio: ['ignore', 'pipe', 'inherit'] },
+  // Its own process group: Ctrl-C reaches the connector, which then releases its lease while the double still answers.
+  { stdio: ['ignore', 'pipe', 'inherit'], detached: true },
 );
 const firstLine = await new Promise<string>((res, rej) => {
   createInterface({ input: double.stdout! }).once('line', res);
