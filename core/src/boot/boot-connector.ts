@@ -170,6 +170,7 @@ export async function bootConnector(host: HostDefinition, options: BootOptions =
         defaultPerSink: config.concurrency.defaultPerSink,
         retry: config.retry,
         template: template!,
+        defaultFormat: config.defaultFormat,
         spoolDir: join(stateDir, 'spool'),
         stopDeadlineMs: 10_000,
       },

@@ -40,6 +40,11 @@ export const ConnectorConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {}, description: 'Retries of transient failures within one delivery.' },
     ),
+    defaultFormat: Type.String({
+      minLength: 1,
+      default: 'msg',
+      description: 'Formatter (msg or eml) for locations whose format the filing service leaves empty.',
+    }),
     naming: Type.Object(
       {
         template: Type.String({ minLength: 1, default: '{sent:iso} {subject}', description: 'File name template, without extension.' }),

@@ -32,6 +32,8 @@ export interface EngineOptions {
   perSink: Readonly<Record<string, number>>;
   defaultPerSink: number;
   retry: RetryPolicy;
+  /** Formatter for locations whose format is empty (`msg` when unset). */
+  defaultFormat?: string;
   /** File name template, parsed (so a bad one fails at start, naming the key). */
   template: NameTemplate;
   /** Scratch folder for spooled messages. */
@@ -309,7 +311,7 @@ export class Engine {
             const access = await this.access(target, sink, signal);
             if (access === 'denied') return { target, outcome: 'skipped', reason: `No permission to write to ${sink.displayPath}.` } satisfies TargetOutcome;
             if (access === 'missing') throw new TargetMissing(`The target ${sink.displayPath} does not exist and cannot be created.`);
-            const r = await this.render(filing.location.format, spool, renditions, signal);
+            const r = await this.render(filing.location.format || (this.options.defaultFormat ?? 'msg'), spool, renditions, signal);
             const input = namingInputFor(filing, headers);
             const name = makeFileName(input, {
               template: this.options.template,
