@@ -9,7 +9,7 @@ import type { FaultInjector, FaultKind } from '../kit/faults.js';
 import { startDouble, type RecordedRequest } from '../kit/server.js';
 import { filingServiceHandler, sendError } from './api.js';
 import { loadManifest, resolveManifest, type Manifest } from './manifest.js';
-import { FilingQueue, type FilingState, type MessageSource, type ReportRecord, type ReportedOutcome } from './queue.js';
+import { FilingQueue, type FilingState, type LeaseGrant, type MessageSource, type ReportRecord, type ReportedOutcome } from './queue.js';
 import { summarise, type Summary } from './summary.js';
 
 /** Options of {@link startFilingServiceDouble}. */
@@ -88,6 +88,8 @@ export interface FilingServiceDouble {
   addFiling(filing: NewFiling): Promise<DoubleFilingView>;
   /** The current lease, with its id, or `undefined`. */
   lease(): { id: string; holder: string; expiresAt: Date } | undefined;
+  /** Every grant of the lease so far, oldest first (who held it, from when until when). */
+  leaseHistory(): LeaseGrant[];
   /** Makes the current lease lapse now. */
   expireLease(): void;
   /** Changes the random fault rate (0 turns faults off). */
@@ -215,6 +217,7 @@ export async function startFilingServiceDouble(options: FilingServiceDoubleOptio
       const l = queue.currentLease();
       return l ? { id: l.id, holder: l.holder, expiresAt: new Date(l.expiresAt) } : undefined;
     },
+    leaseHistory: () => queue.leaseHistory.map((g) => ({ ...g })),
     expireLease: () => queue.expireLease(),
     setFailRate: (rate) => server.faults.setPlan(faultPlan(rate)),
     close: () => server.close(),

@@ -5,5 +5,5 @@
  */
 export * from './double.js';
 export * from './manifest.js';
-export type { FilingState, ReportRecord, ReportedOutcome } from './queue.js';
+export type { FilingState, LeaseGrant, ReportRecord, ReportedOutcome } from './queue.js';
 export type { Summary } from './summary.js';

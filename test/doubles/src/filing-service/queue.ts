@@ -18,6 +18,16 @@ export interface DoubleLease {
   expiresAt: number;
 }
 
+/** One grant of the lease, kept for tests that check who could write when. */
+export interface LeaseGrant {
+  id: string;
+  holder: string;
+  /** Epoch ms of the grant. */
+  grantedAt: number;
+  /** Epoch ms the grant ends: its expiry as last renewed, or when it was released or expired early. */
+  endsAt: number;
+}
+
 /** An outcome as clients report it (see the OpenAPI `TargetOutcome`). */
 export interface ReportedOutcome {
   target: string;
@@ -78,6 +88,8 @@ export class FilingQueue {
   readonly locations: Map<string, ManifestLocation>;
   private readonly filings = new Map<string, QueuedFiling>();
   private lease: DoubleLease | undefined;
+  /** Every grant of the lease, in order. */
+  readonly leaseHistory: LeaseGrant[] = [];
   private seq = 0;
   private epoch = 0;
   private readonly now: () => number;
@@ -105,6 +117,8 @@ export class FilingQueue {
     if (current && current.holder !== holder) return { held: current };
     this.epoch++;
     this.lease = { id: `${this.epoch}.${randomBytes(8).toString('hex')}`, holder, expiresAt: this.now() + this.ttl(ttlMs) };
+    this.endGrant(this.now());
+    this.leaseHistory.push({ id: this.lease.id, holder, grantedAt: this.now(), endsAt: this.lease.expiresAt });
     return { granted: { ...this.lease } };
   }
 
@@ -112,17 +126,29 @@ export class FilingQueue {
   renew(leaseId: string, ttlMs: number): DoubleLease {
     const lease = this.fence(leaseId);
     lease.expiresAt = this.now() + this.ttl(ttlMs);
+    const grant = this.leaseHistory[this.leaseHistory.length - 1];
+    if (grant?.id === lease.id) grant.endsAt = lease.expiresAt;
     return { ...lease };
   }
 
   /** Drops the lease with this id; does nothing when it is not current. */
   release(leaseId: string): void {
-    if (this.currentLease()?.id === leaseId) this.lease = undefined;
+    if (this.currentLease()?.id === leaseId) {
+      this.endGrant(this.now());
+      this.lease = undefined;
+    }
   }
 
   /** Makes the current lease lapse at once (take-over tests). */
   expireLease(): void {
+    if (this.lease) this.endGrant(this.now());
     this.lease = undefined;
+  }
+
+  /** Ends the latest grant at `at` if it would run longer. */
+  private endGrant(at: number): void {
+    const grant = this.leaseHistory[this.leaseHistory.length - 1];
+    if (grant && grant.endsAt > at) grant.endsAt = at;
   }
 
   private ttl(requestedMs: number): number {

@@ -55,6 +55,8 @@ interface UploadSession {
 export interface GraphDoubleOptions {
   /** Random faults (429/503/reset/timeout); spared: token endpoint unless `faultsOnIdentity`. */
   faults?: FaultPlan;
+  /** Added to every answer, in ms (benchmarks of a far-away Graph). */
+  latencyMs?: number;
   /** Longest item path (from the drive root, decoded) before `pathIsTooLong`; Graph's limit is 400. */
   maxPathLength?: number;
 }
@@ -107,6 +109,7 @@ export class GraphDouble {
     double.server = await startDouble({
       https: true,
       faults: options.faults,
+      ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}),
       errorReply: (res, status, retryAfter) =>
         sendGraphError(
           res,

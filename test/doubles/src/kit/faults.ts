@@ -27,6 +27,17 @@ export interface ScriptedFault {
   retryAfterSeconds?: number;
 }
 
+/** One fault a double injected, for tests that check what the client did next. */
+export interface InjectedFault {
+  /** Epoch ms when the request arrived. */
+  at: number;
+  method: string;
+  url: string;
+  kind: FaultKind;
+  /** `Retry-After` sent (429 and 503 only). */
+  retryAfterSeconds?: number;
+}
+
 /** Writes the service's throttling or unavailability reply; supplied per API. */
 export type ErrorReply = (res: ServerResponse, status: 429 | 503, retryAfterSeconds: number) => void;
 
@@ -39,6 +50,8 @@ export class FaultInjector {
   private state: number;
   /** Faults injected so far, by kind. */
   readonly injected: Record<FaultKind, number> = { '429': 0, '503': 0, reset: 0, timeout: 0 };
+  /** Every fault injected, in order (e.g. to check that retries waited for `Retry-After`). */
+  readonly log: InjectedFault[] = [];
 
   constructor(plan?: FaultPlan) {
     this.plan = plan;
@@ -74,6 +87,10 @@ export class FaultInjector {
     }
     if (!kind) return false;
     this.injected[kind]++;
+    this.log.push({
+      at: Date.now(), method: req.method ?? '', url: req.url ?? '', kind,
+      ...(kind === '429' || kind === '503' ? { retryAfterSeconds: retryAfter } : {}),
+    });
     switch (kind) {
       case '429':
       case '503':

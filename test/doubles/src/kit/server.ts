@@ -21,6 +21,8 @@ export interface DoubleOptions {
   port?: number;
   /** Random faults from the start. */
   faults?: FaultPlan;
+  /** Added to every answer, in ms, as a far-away service would be (benchmarks). */
+  latencyMs?: number;
   /** How this API answers 429 and 503 (status, headers, error body). */
   errorReply: ErrorReply;
   /** The API itself. Thrown errors become a 500. */
@@ -49,7 +51,8 @@ export async function startDouble(options: DoubleOptions): Promise<RunningDouble
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, at: Date.now() });
     if (faults.apply(req, res, options.errorReply)) return;
-    Promise.resolve()
+    const delay = options.latencyMs ? new Promise((r) => setTimeout(r, options.latencyMs)) : Promise.resolve();
+    delay
       .then(() => options.handler(req, res))
       .catch((err: unknown) => {
         if (!res.headersSent) {
