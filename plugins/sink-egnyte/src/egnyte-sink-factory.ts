@@ -2,6 +2,7 @@ import { ConfigError, Pacer, type Sink, type SinkContext, type SinkFactory } fro
 import { EgnyteClient } from './egnyte-client.js';
 import { EgnyteSinkConfigSchema, resolveEgnyteConfig, type EgnyteSinkConfig } from './egnyte-config.js';
 import { EgnyteSink } from './egnyte-sink.js';
+import { NameLocks } from './name-locks.js';
 
 /** Share of the configured rate actually used. */
 const PACING_HEADROOM = 0.85;
@@ -43,6 +44,7 @@ export class EgnyteSinkFactory implements SinkFactory<EgnyteSinkConfig | undefin
   readonly description = 'Egnyte folders through the Egnyte Public API v1 (egnyte://<domain>/Shared/...).';
   readonly configSchema = EgnyteSinkConfigSchema;
   private readonly pacers = new Map<string, Pacer>();
+  private readonly locks = new Map<string, NameLocks>();
 
   /** Rejects with ConfigError when the URI is not an Egnyte folder path. Does no I/O. */
   async create(target: URL, config: EgnyteSinkConfig | undefined, context: SinkContext): Promise<Sink> {
@@ -61,6 +63,8 @@ export class EgnyteSinkFactory implements SinkFactory<EgnyteSinkConfig | undefin
       pacer,
       timeoutMs: resolved.requestTimeoutMs,
     });
-    return new EgnyteSink(client, folder, resolved, domain, context.logger.child({ sink: 'egnyte', domain }));
+    let locks = this.locks.get(domain);
+    if (!locks) this.locks.set(domain, (locks = new NameLocks()));
+    return new EgnyteSink(client, folder, resolved, domain, context.logger.child({ sink: 'egnyte', domain }), locks);
   }
 }

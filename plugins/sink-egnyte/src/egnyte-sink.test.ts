@@ -63,6 +63,20 @@ describe('EgnyteSink', function () {
       expect(double.requests.slice(before).some((r) => r.url.includes('fs-content'))).to.equal(false);
     });
 
+    it('writes once when two sinks of one factory create the same name at the same time', async () => {
+      const factory = new EgnyteSinkFactory();
+      const a = await makeSink(double, 'egnyte://acme/Shared/Race', { factory });
+      const b = await makeSink(double, 'egnyte://acme/Shared/Race', { factory });
+      await a.check();
+      const results = await Promise.all([
+        a.create('Same.eml', content('first'), { modifiedAt: SENT_AT }),
+        b.create('same.eml', content('second'), { modifiedAt: SENT_AT }),
+      ]);
+      expect(results.map((r) => r.created)).to.deep.equal([true, false]);
+      expect(double.file('/Shared/Race/Same.eml')!.versions).to.equal(1);
+      expect(double.file('/Shared/Race/Same.eml')!.bytes.toString()).to.equal('first');
+    });
+
     it("gives core's placeFile what it needs: same SHA-512 → identical, other bytes → ' (2)'", async () => {
       const sink = await makeSink(double, 'egnyte://acme/Shared/Projects');
       double.putFile('/Shared/Projects/20261128T144613Z Site visit.eml', 'same');

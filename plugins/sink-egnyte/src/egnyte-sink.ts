@@ -17,6 +17,7 @@ import {
 import type { ResolvedEgnyteConfig } from './egnyte-config.js';
 import { type EgnyteClient, type EgnyteFileMetadata, type EgnyteFolderMetadata, type EgnyteUploadResult } from './egnyte-client.js';
 import { EGNYTE_PATH_RULES } from './egnyte-path-rules.js';
+import type { NameLocks } from './name-locks.js';
 
 /** Egnyte's checksum kind: SHA-512, hex. */
 const HASH_KIND = 'sha512';
@@ -34,8 +35,9 @@ const ROOT_DEPTH: Record<string, number> = { shared: 1, private: 2 };
  * A folder in an Egnyte domain (`egnyte://acme/Shared/Projects/Surrey Court`).
  *
  * Egnyte has no "fail if exists" upload (an upload to a taken path adds a version), so `create`
- * looks the name up first and refuses when it is taken; two writers racing for one name can
- * therefore both succeed (`atomicCreate: false`). An upload becomes visible only when complete,
+ * looks the name up first and refuses when it is taken, holding a per-name lock in this process
+ * meanwhile. Another process could still race it (`atomicCreate: false`); the tenant lease keeps
+ * a second connector out. An upload becomes visible only when complete,
  * chunked ones after their last chunk, so readers never see part of a file.
  */
 export class EgnyteSink implements Sink {
@@ -51,6 +53,8 @@ export class EgnyteSink implements Sink {
     private readonly config: ResolvedEgnyteConfig,
     domain: string,
     private readonly logger: Logger,
+    /** Per-path locks shared by all sinks of the domain (see {@link NameLocks}). */
+    private readonly locks: NameLocks,
   ) {
     this.capabilities = {
       pathRules: EGNYTE_PATH_RULES,
@@ -91,11 +95,18 @@ export class EgnyteSink implements Sink {
    * Creates missing folders, looks the name up, and uploads only when it is free: in one request
    * below the chunked-upload threshold, else in chunks with an upload id (each chunk retried a
    * few times on passing failures, re-reading its bytes). Resolves `{created: false}` when taken.
+   * Look-up and upload of one name are serialised within the process, so concurrent creates of one
+   * name write once.
    */
   async create(name: string, content: Content, options: CreateOptions): Promise<CreateResult> {
     const { signal, modifiedAt } = options;
     await this.ensureFolder(signal);
     const path = [...this.folder, name];
+    // Egnyte paths are case-insensitive: one lock for every spelling of the name.
+    return this.locks.run(`/${path.join('/')}`.toLowerCase(), () => this.createLocked(path, name, content, modifiedAt, signal));
+  }
+
+  private async createLocked(path: string[], name: string, content: Content, modifiedAt: Date, signal?: AbortSignal): Promise<CreateResult> {
     const existing = await this.client.metadata(path, signal);
     if (existing) return { created: false, existing: this.entry(name, existing) };
     const sha512 = await content.digest(HASH_KIND);

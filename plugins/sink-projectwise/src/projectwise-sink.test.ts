@@ -4,7 +4,7 @@ import { container } from 'tsyringe';
 import { AuthError, ConfigError, CredentialProviderFactory, PermissionDenied, SinkFactory, TransientError, fitFileName, placeFile } from '@filing-sync/core';
 import { silentLogger } from '@filing-sync/conformance';
 import type { ProjectWiseDouble } from '@filing-sync/doubles';
-import { PROJECTWISE_PATH_RULES, ProjectWiseSinkFactory, projectWiseCredentialProviderFactory, register } from './index.js';
+import { PROJECTWISE_PATH_RULES, ProjectWiseSinkFactory, describeFiling, projectWiseCredentialProviderFactory, register } from './index.js';
 import { SENT_AT, broker, content, makeSink, startDouble, targetUri } from './projectwise-setup.test.js';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -108,6 +108,13 @@ describe('ProjectWiseSink', function () {
     expect(err).to.be.instanceOf(AuthError);
     expect(bad.invalidated).to.have.length(2);
     expect((err as Error).message).to.not.include('wrong');
+  });
+
+  it('describes the filing in at most 255 characters, cutting the subject so the sender and sent time stay', () => {
+    const text = describeFiling({ subject: '长'.repeat(400), from: { name: 'Ann', address: 'ann@example.com' } }, SENT_AT);
+    expect(Array.from(text).length).to.be.at.most(255);
+    expect(text).to.match(/^Subject: 长+…; From: Ann <ann@example.com>; Sent: 2026-11-28T14:46:13Z$/);
+    expect(describeFiling(undefined, SENT_AT)).to.equal('Sent: 2026-11-28T14:46:13Z');
   });
 
   it('declares ProjectWise names: 127 characters, Windows-valid, case-insensitive', async () => {

@@ -185,14 +185,19 @@ export class ProjectWiseSink implements Sink {
   }
 }
 
-/** `Subject: …; From: Name <address>; Sent: 2026-11-28T14:46:13Z`, cut to the column's length. */
+/**
+ * `Subject: …; From: Name <address>; Sent: 2026-11-28T14:46:13Z`, at most 255 characters: the
+ * subject is cut first (then the sender), so the sent time is always there.
+ */
 export function describe(message: MessageSummary | undefined, sentAt: Date): string {
-  const parts: string[] = [];
-  if (message?.subject) parts.push(`Subject: ${message.subject}`);
+  const clean = (t: string) => Array.from(t.replace(/[\u0000-\u001f\u007f]/g, ' '));
+  const cut = (chars: string[], max: number) => (chars.length <= max ? chars.join('') : `${chars.slice(0, Math.max(0, max - 1)).join('')}…`);
+  const parsed = message?.sentAt ? new Date(message.sentAt) : sentAt;
+  const sent = `Sent: ${(Number.isNaN(parsed.getTime()) ? sentAt : parsed).toISOString().replace(/\.\d{3}Z$/, 'Z')}`;
   const from = message?.from;
-  if (from?.name || from?.address) parts.push(`From: ${[from.name, from.address ? `<${from.address}>` : ''].filter(Boolean).join(' ')}`);
-  const sent = message?.sentAt ? new Date(message.sentAt) : sentAt;
-  parts.push(`Sent: ${(Number.isNaN(sent.getTime()) ? sentAt : sent).toISOString().replace(/\.\d{3}Z$/, 'Z')}`);
-  const text = parts.join('; ').replace(/[\u0000-\u001f\u007f]/g, ' ');
-  return Array.from(text).slice(0, MAX_DESCRIPTION).join('');
+  const fromText = from?.name || from?.address ? `From: ${cut(clean([from.name, from.address ? `<${from.address}>` : ''].filter(Boolean).join(' ')), 120)}` : '';
+  const tail = [fromText, sent].filter(Boolean).join('; ');
+  if (!message?.subject) return tail;
+  const room = MAX_DESCRIPTION - Array.from(tail).length - '; '.length - 'Subject: '.length;
+  return room > 0 ? `Subject: ${cut(clean(message.subject), room)}; ${tail}` : tail;
 }
