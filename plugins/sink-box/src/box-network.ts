@@ -1,5 +1,5 @@
 import { BaseUrls, NetworkSession } from 'box-node-sdk/networking';
-import type { AgentOptions } from 'node:https';
+import https, { type AgentOptions } from 'node:https';
 import { BoxSinkRetryStrategy } from './box-retry-strategy.js';
 
 /** Longest a single Box request may take by default: five minutes. */
@@ -28,5 +28,17 @@ export function boxNetworkSession(urls: { baseUrl?: string; uploadUrl?: string }
     ...(urls.baseUrl === undefined ? {} : { baseUrls: new BaseUrls({ baseUrl: urls.baseUrl, uploadUrl: urls.uploadUrl ?? `${urls.baseUrl}/api` }) }),
   });
   // The SDK builds its agent from these options only through withCustomAgentOptions.
-  return transport.agentOptions ? session.withCustomAgentOptions(transport.agentOptions) : session;
+  const agentOptions = transport.agentOptions ?? inheritedAgentOptions();
+  return agentOptions ? session.withCustomAgentOptions(agentOptions) : session;
+}
+
+/**
+ * The SDK makes its own HTTPS agent, which ignores certificate authorities added to Node's global
+ * agent (by a host for a TLS-inspecting proxy, or by tests for an API double). When some were
+ * added, its agent gets them too, with keep-alive so the larger trust store is built once per
+ * connection, not per request.
+ */
+function inheritedAgentOptions(): AgentOptions | undefined {
+  const ca = https.globalAgent.options.ca;
+  return ca === undefined ? undefined : { ca, keepAlive: true };
 }

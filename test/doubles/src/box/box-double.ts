@@ -84,6 +84,8 @@ export class BoxDouble {
   readonly accessTokens = new Map<string, number>();
   /** Refresh tokens not yet used (each may be used once). */
   readonly refreshTokens = new Set<string>();
+  /** Token requests received: their form fields, secrets and assertions left out. */
+  readonly tokenRequests: Record<string, string>[] = [];
   /** Grants served, by grant type. */
   readonly grants: Record<string, number> = {};
   /** How many upcoming commits answer 202 "not ready yet" with this Retry-After (seconds). */
@@ -382,6 +384,7 @@ export class BoxDouble {
     return readBody(req).then((body) => {
       const p = new URLSearchParams(body.toString('utf8'));
       const grant = p.get('grant_type') ?? '';
+      this.tokenRequests.push(Object.fromEntries([...p].filter(([k]) => !['client_secret', 'refresh_token', 'assertion'].includes(k))));
       const invalid = (error: string, description: string): void => sendJson(res, 400, { error, error_description: description });
       if (grant === 'urn:ietf:params:oauth:grant-type:jwt-bearer') {
         if (!this.verifyJwt(p.get('assertion') ?? '', p.get('client_id'))) return invalid('invalid_grant', 'Signature verification error');
