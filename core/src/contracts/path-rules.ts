@@ -22,7 +22,7 @@ export interface PathRules {
   reservedNames: readonly string[];
   /** Whole names that may not be used (case-insensitive), e.g. `desktop.ini`, `.lock`. */
   reservedFileNames?: readonly string[];
-  /** Prefixes a name may not start with, e.g. `~$`, `_vti_`. The prefix's first character is replaced. */
+  /** Prefixes a name may not start with, e.g. `~$`, `_vti_`. The prefix's first character (or its first one that is not already the replacement) is replaced. */
   forbiddenPrefixes?: readonly string[];
   /** Remove trailing dots. */
   noTrailingDots: boolean;

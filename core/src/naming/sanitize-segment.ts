@@ -105,7 +105,12 @@ function escapeReserved(name: string, rules: PathRules): string {
     out = last > 0 ? `${out.slice(0, last)}${rules.replacement}${out.slice(last)}` : `${out}${rules.replacement}`;
   }
   for (const prefix of rules.forbiddenPrefixes ?? []) {
-    if (prefix !== '' && upper(out).startsWith(upper(prefix))) out = rules.replacement + out.slice(1);
+    if (prefix !== '' && upper(out).startsWith(upper(prefix))) {
+      // The prefix's first character, or its first one that is not already the replacement
+      // (`_vti_` with `_`), so that the prefix is really broken.
+      const at = Math.max(0, [...prefix].findIndex((c) => c !== rules.replacement));
+      out = out.slice(0, at) + rules.replacement + out.slice(at + 1);
+    }
   }
   return out;
 }
