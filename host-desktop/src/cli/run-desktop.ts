@@ -1,0 +1,58 @@
+import { resolve } from 'node:path';
+import open from 'open';
+import { SignIns } from '../auth/sign-ins.js';
+import { userTokenStore } from '../auth/user-token-store.js';
+import { desktopHost } from '../composition.js';
+import { DesktopApp } from '../desktop-app.js';
+import { configFileIn, defaultDataDir } from '../desktop-paths.js';
+import { DEFAULT_UI_PORT, startUiServer } from '../ui/ui-server.js';
+
+/** Options of {@link runDesktop}. */
+export interface RunDesktopOptions {
+  dataDir?: string;
+  configPath?: string;
+  port?: number;
+  openBrowser?: boolean;
+}
+
+/**
+ * `filing-sync-desktop`: boots the connector with the desktop host, serves the web UI on
+ * 127.0.0.1, opens the browser, and runs until the user quits from the page or presses Ctrl-C
+ * (SIGINT/SIGTERM): then in-flight writes finish, the lease is released and the page server stops.
+ * @public
+ */
+export async function runDesktop(options: RunDesktopOptions = {}): Promise<void> {
+  const dataDir = resolve(options.dataDir ?? defaultDataDir());
+  const configPath = resolve(options.configPath ?? configFileIn(dataDir));
+  const signIns = new SignIns(userTokenStore(dataDir));
+  const app = new DesktopApp({ host: desktopHost({ signIns }), signIns, configPath });
+  await app.start();
+
+  let quit: () => void = () => {};
+  const quitting = new Promise<void>((r) => (quit = r));
+  const ui = await startUiServer({
+    app,
+    signIns,
+    configPath,
+    port: options.port ?? DEFAULT_UI_PORT,
+    ...(app.current ? { logger: app.current.logger } : {}),
+    openFolder: async (path) => {
+      await open(path);
+    },
+    onQuit: () => quit(),
+  });
+  process.stdout.write(`filing-sync is running: ${ui.url}  (quit from the page, or press Ctrl-C)\n`);
+  const status = await app.status();
+  if (status.state === 'stopped') process.stdout.write(`The connector is not running: ${status.stoppedReason ?? ''}\n${status.action ?? ''}\nOpen the page to fix the settings.\n`);
+  if (options.openBrowser !== false) {
+    await open(ui.url).catch((err: Error) => process.stdout.write(`Could not open the browser (${err.message}); open ${ui.url} yourself.\n`));
+  }
+
+  process.once('SIGINT', () => quit());
+  process.once('SIGTERM', () => quit());
+  await quitting;
+  process.stdout.write('stopping: finishing what is being written…\n');
+  await app.stop();
+  await ui.close();
+  process.stdout.write('stopped\n');
+}

@@ -1,0 +1,141 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, open, rename } from 'node:fs/promises';
+import { dirname, extname } from 'node:path';
+import {
+  ConfigError,
+  ConnectorConfigSchema,
+  NameTemplate,
+  configBaseDir,
+  getPath,
+  readConfigFile,
+  resolveReferences,
+  setPath,
+  validateConfig,
+  type ConfigIssue,
+  type ConfigSection,
+} from '@filing-sync/core';
+
+/** A setting the page edits: its config key, label and kind. @public */
+export interface SettingField {
+  key: string;
+  label: string;
+  kind: 'text' | 'url' | 'integer' | 'choice';
+  help: string;
+  /** The allowed values of a `choice`. */
+  options?: readonly string[];
+}
+
+/**
+ * The settings the page offers. Everything else stays as written in the config file (secrets
+ * such as `source.token` are never read into the page).
+ * @public
+ */
+export const SETTING_FIELDS: readonly SettingField[] = [
+  { key: 'source.url', label: 'Filing service URL', kind: 'url', help: 'The address of your filing service, e.g. https://filing.example.com' },
+  { key: 'source.tenant', label: 'Tenant', kind: 'text', help: 'Your organisation at the filing service.' },
+  { key: 'naming.template', label: 'File name template', kind: 'text', help: 'Tokens: {sent:iso} {subject} {from} {from.name} {filedAt:iso} {messageId:hash8} {location}' },
+  { key: 'defaultFormat', label: 'Default format', kind: 'choice', options: ['msg', 'eml'], help: 'Outlook .msg or standard .eml, for locations that do not say.' },
+  { key: 'concurrency.filings', label: 'Filings at once', kind: 'integer', help: 'How many filings are written at the same time (1 to 64).' },
+];
+
+/** Values by config key. @public */
+export type SettingValues = Record<string, string | number | undefined>;
+
+/**
+ * Reads the settings from the config file as written (references such as `${env:…}` are shown
+ * as they are). A missing file reads as empty.
+ * @public
+ */
+export function readSettings(configPath: string): SettingValues {
+  const raw = existsSync(configPath) ? readConfigFile(configPath) : {};
+  const values: SettingValues = {};
+  for (const f of SETTING_FIELDS) {
+    const v = getPath(raw, f.key);
+    if (typeof v === 'string' || typeof v === 'number') values[f.key] = v;
+  }
+  values['naming.template'] ??= '{sent:iso} {subject}';
+  values['concurrency.filings'] ??= 4;
+  values['defaultFormat'] ??= 'msg';
+  return values;
+}
+
+/**
+ * Checks `values` laid over the config file against the core schema, the source plugin's schema
+ * and the template parser, and writes the file (JSON, whole, renamed into place) when all is
+ * well. Rejects with one {@link ConfigError} listing every problem by key, writing nothing.
+ * @public
+ */
+export async function saveSettings(configPath: string, values: SettingValues, sourceSchema: ConfigSection['schema'] | undefined): Promise<void> {
+  if (existsSync(configPath) && extname(configPath).toLowerCase() !== '.json') {
+    throw new ConfigError([{ key: '--config', expected: 'a JSON config file to save settings into (edit YAML files by hand)', found: configPath }]);
+  }
+  const raw = existsSync(configPath) ? readConfigFile(configPath) : {};
+  const issues: ConfigIssue[] = [];
+  for (const f of SETTING_FIELDS) {
+    if (!(f.key in values)) continue;
+    const v = values[f.key];
+    if (v === undefined || v === '') {
+      issues.push({ key: f.key, expected: `a value (${f.help})` });
+      continue;
+    }
+    if (f.kind === 'choice' && !f.options?.includes(String(v))) {
+      issues.push({ key: f.key, expected: `one of ${f.options?.join(', ')}`, found: JSON.stringify(v) });
+    } else if (f.kind === 'integer') {
+      const n = typeof v === 'number' ? v : Number(String(v).trim());
+      if (!Number.isInteger(n)) issues.push({ key: f.key, expected: 'a whole number', found: JSON.stringify(v) });
+      else setPath(raw, f.key, n);
+    } else setPath(raw, f.key, String(v).trim());
+  }
+  // Checked on a copy with references resolved and defaults filled in; the file keeps them as written.
+  const candidate = structuredClone(raw);
+  try {
+    resolveReferences(candidate, configBaseDir(configPath));
+    const sections: ConfigSection[] = [{ path: '', schema: ConnectorConfigSchema }];
+    if (sourceSchema) sections.push({ path: 'source', schema: sourceSchema });
+    validateConfig(candidate, sections);
+  } catch (err) {
+    if (err instanceof ConfigError) issues.push(...err.issues);
+    else throw err;
+  }
+  const template = getPath(candidate, 'naming.template');
+  if (typeof template === 'string') {
+    try {
+      NameTemplate.parse(template, 'naming.template');
+    } catch (err) {
+      if (err instanceof ConfigError) issues.push(...err.issues);
+      else throw err;
+    }
+  }
+  if (issues.length) throw new ConfigError(dedupe(issues));
+  await writeJson(configPath, raw);
+}
+
+function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const k = `${i.key}|${i.expected}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+async function writeJson(path: string, value: unknown): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  // The config may name secrets (token files, client ids): only the user reads it.
+  const fh = await open(tmp, 'wx', 0o600);
+  try {
+    await fh.writeFile(`${JSON.stringify(value, null, 2)}\n`);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, path);
+}
+
+/** Whether a config file exists to read settings from. */
+export function hasConfig(path: string): boolean {
+  return existsSync(path) && readFileSync(path).length > 0;
+}
