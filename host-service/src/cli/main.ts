@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { runCommand } from './run-command.js';
 import { statusCommand } from './status-command.js';
@@ -21,6 +21,8 @@ const program = new Command('filing-sync')
 
 addRunOptions(program.command('run').description('run the connector (keeps polling until stopped)'))
   .option('--once', 'drain every pending filing, then exit (non-zero if any was not filed)')
+  .option('--metrics-port <port>', 'serve /healthz and /metrics on 127.0.0.1 at this port (0: any free port)', port)
+  .option('--progress-interval <seconds>', 'seconds between progress lines in the log', positive, 30)
   .action((o) => runCommand(o));
 
 addRunOptions(program.command('status').description('what has been filed, what is pending or failed, and the lease holder'))
@@ -69,6 +71,18 @@ for (const [action, what] of [
     .option('--cli <file>', 'filing-sync CLI script (default: this one)')
     .option('--winsw <exe>', 'Windows: the WinSW executable to copy into the install folder')
     .action((o: ServiceOptions) => serviceCommand(action as ServiceAction, o));
+}
+
+function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number from 0 to 65535');
+  return n;
+}
+
+function positive(v: string): number {
+  const n = Number(v);
+  if (!(n > 0)) throw new InvalidArgumentError('expected a number of seconds greater than 0');
+  return n;
 }
 
 program.parseAsync().catch((err: unknown) => {

@@ -1,21 +1,50 @@
-import { bootConnector } from '@filing-sync/core';
+import { ConfigError, bootConnector, type EngineObserver } from '@filing-sync/core';
 import { serviceHost } from '../composition.js';
+import { ConnectorMetrics } from '../metrics/connector-metrics.js';
+import { startMetricsServer, type MetricsServer } from '../metrics/metrics-server.js';
+import { DrainProgress } from './drain-progress.js';
 import { EXIT, reportFailure } from './report-failure.js';
 import { toOverrides, type RunOptions } from './run-options.js';
 
+/** Options only `run` has. */
+export interface RunOnlyOptions {
+  once?: boolean;
+  /** Serve /healthz and /metrics on 127.0.0.1 at this port (0: any free port). */
+  metricsPort?: number;
+  /** Seconds between progress summary lines in the log. */
+  progressInterval?: number;
+}
+
 /**
- * `filing-sync run [--once]`: boots the connector and runs it until SIGINT/SIGTERM (or, with
- * `--once`, until the queue is empty). A stop finishes in-flight writes, then releases the lease.
+ * `filing-sync run [--once]`: verifies the licence and boots the connector, then runs it until
+ * SIGINT/SIGTERM (or, with `--once`, until the queue is empty). A stop finishes in-flight writes,
+ * then releases the lease. Progress: a bar on a terminal with `--once`, summary lines in the log
+ * otherwise; `--metrics-port` adds the health and metrics endpoint.
  */
-export async function runCommand(options: RunOptions & { once?: boolean }): Promise<void> {
+export async function runCommand(options: RunOptions & RunOnlyOptions): Promise<void> {
+  // Observers are known only once the connector is booted (they need its logger and sinks).
+  const observers: EngineObserver[] = [];
+  const metrics = options.metricsPort === undefined ? undefined : new ConnectorMetrics();
+  if (metrics) observers.push(metrics.observer());
   let connector;
   try {
-    connector = await bootConnector(serviceHost(), { ...(options.config ? { configPath: options.config } : {}), overrides: toOverrides(options) });
+    connector = await bootConnector(serviceHost(), {
+      ...(options.config ? { configPath: options.config } : {}),
+      overrides: toOverrides(options),
+      observer: fanOut(observers),
+    });
   } catch (err) {
     process.exitCode = reportFailure(err);
     return;
   }
   const { engine, logger } = connector;
+  let server: MetricsServer | undefined;
+  const progress = new DrainProgress({
+    tty: options.once && process.stderr.isTTY ? process.stderr : undefined,
+    logger,
+    intervalMs: (options.progressInterval ?? 30) * 1000,
+  });
+  observers.push(progress.observer());
   const onSignal = (signal: string) => {
     logger.info({ signal }, 'stop requested');
     engine.stop();
@@ -23,7 +52,18 @@ export async function runCommand(options: RunOptions & { once?: boolean }): Prom
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
+    if (metrics) {
+      metrics.attach(connector);
+      try {
+        server = await startMetricsServer(options.metricsPort!, metrics);
+      } catch (err) {
+        throw new ConfigError([{ key: '--metrics-port', expected: `a free port on 127.0.0.1 (${(err as Error).message})`, found: String(options.metricsPort) }]);
+      }
+      logger.info({ url: server.url }, `health and metrics at ${server.url}/healthz and ${server.url}/metrics`);
+    }
+    progress.start();
     const summary = await engine.run({ once: !!options.once });
+    progress.stop();
     const o = summary.outcomes;
     logger.info({ ...summary }, 'run finished');
     if (options.once) {
@@ -34,10 +74,27 @@ export async function runCommand(options: RunOptions & { once?: boolean }): Prom
     }
     process.exitCode = options.once && (o.failed > 0 || summary.pending > 0) ? EXIT.failed : EXIT.ok;
   } catch (err) {
+    progress.stop();
     process.exitCode = reportFailure(err);
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
+    await server?.close();
     connector.close();
   }
+}
+
+/** One observer calling each of a list that may still grow; a throwing observer is ignored. */
+function fanOut(list: readonly EngineObserver[]): EngineObserver {
+  const each = <K extends keyof EngineObserver>(k: K) =>
+    ((...args: unknown[]) => {
+      for (const o of list) {
+        try {
+          (o[k] as ((...a: unknown[]) => void) | undefined)?.(...args);
+        } catch {
+          /* observers must not disturb the engine */
+        }
+      }
+    }) as NonNullable<EngineObserver[K]>;
+  return { lease: each('lease'), polled: each('polled'), outcome: each('outcome'), pending: each('pending'), reported: each('reported'), retry: each('retry') };
 }
