@@ -7,6 +7,7 @@ export * from './kit/certificate.js';
 export * from './kit/faults.js';
 export * from './kit/http.js';
 export * from './kit/server.js';
+export * from './kit/lost-reply.js';
 export * from './filing-service/index.js';
 export * from './dropbox/index.js';
 export * from './box/index.js';

@@ -15,6 +15,7 @@ import { createHash, createPublicKey, randomUUID, verify } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, sendEmpty, sendJson, Router } from '../kit/http.js';
 import { startDouble, type RunningDouble } from '../kit/server.js';
+import { lostReply } from '../kit/lost-reply.js';
 import type { FaultPlan } from '../kit/faults.js';
 
 /** A folder. */
@@ -498,19 +499,4 @@ function parseMultipart(contentType: string, body: Buffer): Map<string, Buffer> 
     at = next;
   }
   return parts;
-}
-
-/** A response whose reply never reaches the client: the work is done, then the socket dropped. */
-function lostReply(res: ServerResponse): ServerResponse {
-  const drop = (): ServerResponse => {
-    res.socket?.destroy();
-    return res;
-  };
-  return new Proxy(res, {
-    get(target, prop, receiver) {
-      if (prop === 'writeHead' || prop === 'end' || prop === 'write') return drop;
-      const v = Reflect.get(target, prop, receiver) as unknown;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
 }

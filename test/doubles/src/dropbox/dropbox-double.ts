@@ -16,6 +16,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dropboxContentHash } from '@filing-sync/core';
 import { readBody, sendJson, Router } from '../kit/http.js';
 import { startDouble, type RunningDouble } from '../kit/server.js';
+import { lostReply } from '../kit/lost-reply.js';
 import type { FaultPlan } from '../kit/faults.js';
 
 /** A stored file. */
@@ -209,7 +210,8 @@ export class DropboxDouble {
       return this.error(res, 422, `${root}/`, { '.tag': root }, req);
     }
     const lose = this.loseResponses.findIndex((m) => m.test(url.pathname));
-    const out = lose >= 0 ? lostReply(res, () => this.loseResponses.splice(lose, 1)) : res;
+    if (lose >= 0) this.loseResponses.splice(lose, 1);
+    const out = lose >= 0 ? lostReply(res) : res;
     await this.router.dispatch(req, out, (r) => sendJson(r, 400, 'Unknown API function'));
   }
 
@@ -422,20 +424,4 @@ function fileMetadata(f: DropboxFile): Record<string, unknown> {
     client_modified: f.clientModified, server_modified: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     rev: f.rev, size: f.content.length, is_downloadable: true, content_hash: f.contentHash,
   };
-}
-
-/** A response whose reply never reaches the client: the work is done, then the socket dropped. */
-function lostReply(res: ServerResponse, consume: () => void): ServerResponse {
-  consume();
-  const drop = (): ServerResponse => {
-    res.socket?.destroy();
-    return res;
-  };
-  return new Proxy(res, {
-    get(target, prop, receiver) {
-      if (prop === 'writeHead' || prop === 'end' || prop === 'write') return drop;
-      const v = Reflect.get(target, prop, receiver) as unknown;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
 }
