@@ -21,6 +21,9 @@ import { webDavPathRules } from './webdav-path-rules.js';
 /** The hash kind this sink reports: SHA-256, kept as a dead property beside each file it writes. */
 export const WEBDAV_HASH_KIND = 'sha256';
 
+/** Names of the empty files `check` writes and removes to learn whether it may write. */
+const PROBE_PREFIX = '.filing-sync-probe-';
+
 /** Namespace of the dead property that holds the SHA-256 of a file's bytes. */
 const NS = 'urn:x-filing-sync:props';
 
@@ -79,7 +82,7 @@ export class WebDavSink implements Sink {
     try {
       await this.ensureFolder(signal);
       // WebDAV has no portable "may I write here?" query: write an empty probe and remove it.
-      const probe = `.filing-sync-probe-${randomUUID()}`;
+      const probe = `${PROBE_PREFIX}${randomUUID()}`;
       await this.client.send({ method: 'PUT', path: this.fileUrl(probe), headers: { 'if-none-match': '*', 'content-length': '0' }, body: () => Buffer.alloc(0), accept: [200, 201, 204], what: 'write probe', signal });
       await this.client.send({ method: 'DELETE', path: this.fileUrl(probe), accept: [200, 204, 404], what: 'write probe removal', signal });
       return 'writable';
@@ -141,6 +144,34 @@ export class WebDavSink implements Sink {
     if (response.status === 409) throw new TargetMissing(`The folder ${this.displayPath} disappeared while "${name}" was written.`);
     await this.recordHash(name, hash, options.signal);
     return { created: true, entry: { name, path: this.displayPath + name, size: content.size, hash } };
+  }
+
+  /**
+   * Removes write probes that a `check` interrupted by a crash left behind. Interrupted uploads
+   * leave nothing to clean: the server writes a PUT body to a temporary file and discards it.
+   */
+  async recover(signal?: AbortSignal): Promise<number> {
+    let removed = 0;
+    try {
+      const listing = await this.client.send({
+        method: 'PROPFIND',
+        path: this.folderUrl(this.target.segments.length),
+        headers: { depth: '1', 'content-type': 'application/xml; charset=utf-8' },
+        body: () => PROPFIND_BODY,
+        accept: [207, 404, 409],
+        what: `listing of ${this.displayPath}`,
+        signal,
+      });
+      if (listing.status !== 207) return 0;
+      for (const found of readPropfindAll(String(listing.data))) {
+        if (!found.name?.startsWith(PROBE_PREFIX)) continue;
+        await this.client.send({ method: 'DELETE', path: this.fileUrl(found.name), accept: [200, 204, 404], what: `removal of ${found.name}`, signal });
+        removed++;
+      }
+    } catch (err) {
+      this.logger.warn({ folder: this.displayPath, err: (err as Error).message }, 'could not remove leftover write probes');
+    }
+    return removed;
   }
 
   async dispose(): Promise<void> {
@@ -218,11 +249,20 @@ interface Found {
   sha256?: string;
 }
 
+type PropfindResponse = { href?: string; propstat?: Array<{ status?: string; prop?: Record<string, unknown> }> };
+
 /** Reads the one response of a depth-0 PROPFIND. */
 function readPropfind(xml: string): Found | undefined {
-  const doc = parser.parse(xml) as { multistatus?: { response?: Array<{ href?: string; propstat?: Array<{ status?: string; prop?: Record<string, unknown> }> }> } };
-  const response = doc.multistatus?.response?.[0];
-  if (!response) return undefined;
+  return readPropfindAll(xml)[0];
+}
+
+/** Reads every response of a PROPFIND (depth 1: the folder itself first, then its members). */
+function readPropfindAll(xml: string): Found[] {
+  const doc = parser.parse(xml) as { multistatus?: { response?: PropfindResponse[] } };
+  return (doc.multistatus?.response ?? []).map(readResponse);
+}
+
+function readResponse(response: PropfindResponse): Found {
   const ok = response.propstat?.find((p) => / 200 /.test(String(p.status ?? '')));
   const prop = ok?.prop ?? {};
   const href = String(response.href ?? '').replace(/\/+$/, '');

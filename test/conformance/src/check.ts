@@ -20,6 +20,18 @@ export interface CheckContext extends CheckEnvironment {
   track(target: TestTarget): TestTarget;
   /** A unique label for hooks that take a {@link TargetRequest}. */
   label(): string;
+  /**
+   * Ends the check as skipped with `reason`, for what only the sink instance reveals (an optional
+   * member it lacks). Throws; use as `return ctx.skip('…')`.
+   */
+  skip(reason: string): never;
+}
+
+/** Thrown by {@link CheckContext.skip}; the runner turns it into a listed skip. */
+export class CheckSkipped extends Error {
+  constructor(readonly reason: string) {
+    super(`skipped: ${reason}`);
+  }
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { SinkCapabilities } from '@filing-sync/core';
-import type { CheckContext, CheckGroup, ConformanceCheck } from './check.js';
+import { CheckSkipped, type CheckContext, type CheckGroup, type ConformanceCheck } from './check.js';
 import { CHECK_GROUPS } from './checks/index.js';
 import type { SinkConformanceOptions, TargetRequest, TestTarget } from './options.js';
 
@@ -74,6 +74,11 @@ export function runSinkConformance(options: SinkConformanceOptions): void {
             try {
               await runOne(check, options, caps, () => `${slug(check.id)}-${runTag}-${++sequence}`);
             } catch (err) {
+              if (err instanceof CheckSkipped) {
+                skipped.push({ id: check.id, reason: err.reason });
+                this.test!.title += ` (skipped: ${err.reason})`;
+                this.skip();
+              }
               if (known === undefined) throw err;
               skipped.push({ id: check.id, reason: `known failure: ${known}` });
               this.test!.title += ` (known failure: ${known})`;
@@ -100,6 +105,9 @@ async function runOne(check: ConformanceCheck, options: SinkConformanceOptions, 
     capabilities,
     label,
     track,
+    skip(reason: string): never {
+      throw new CheckSkipped(reason);
+    },
     async target(request?: Partial<Pick<TargetRequest, 'depth'>>) {
       return track(await options.createTarget({ depth: request?.depth ?? 1, label: label() }));
     },

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { createHasher } from '@filing-sync/core';
+import { BufferContent, createHasher } from '@filing-sync/core';
+import { sampleMessage } from '../sample-bytes.js';
+import { SENT_AT, expectStored } from './fixtures.js';
 import type { CheckGroup } from '../check.js';
 
 /** The sink's declarations and its probe. */
@@ -48,6 +50,20 @@ export const contractChecks: CheckGroup = {
       async run(ctx) {
         const { sink } = await ctx.target({ depth: 2 });
         expect(await sink.stat('absent.eml')).to.equal(undefined);
+      },
+    },
+    {
+      id: 'contract/recover',
+      title: 'recover() resolves a count and leaves complete files alone',
+      async run(ctx) {
+        const target = await ctx.target();
+        if (!target.sink.recover) return ctx.skip('the sink has no recover()');
+        const bytes = sampleMessage('Keep', 16);
+        await target.sink.create('Keep.eml', new BufferContent(bytes), { modifiedAt: SENT_AT });
+        const removed = await target.sink.recover!();
+        expect(removed, 'leftovers removed').to.be.a('number').and.at.least(0);
+        expect(await target.list()).to.deep.equal(['Keep.eml']);
+        await expectStored(target, 'Keep.eml', bytes);
       },
     },
     {
