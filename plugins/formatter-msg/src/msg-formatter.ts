@@ -95,7 +95,9 @@ export class MsgFormatter implements Formatter {
       maxThreads: this.workers,
       idleTimeout: 10_000,
     });
-    const task: ConvertTask = { source: Buffer.isBuffer(source) ? new Uint8Array(source.buffer, source.byteOffset, source.length) : source, options };
+    // A view is cloned with its whole backing buffer, so a slice of a larger buffer is copied out first.
+    const bytes = Buffer.isBuffer(source) ? (source.byteOffset === 0 && source.byteLength === source.buffer.byteLength ? new Uint8Array(source.buffer) : new Uint8Array(source)) : undefined;
+    const task: ConvertTask = { source: bytes ?? (source as Exclude<ByteSource, Buffer>), options };
     const reply = await this.pool.run(task, { signal });
     if (reply instanceof Uint8Array) return { kind: 'buffer', bytes: Buffer.from(reply.buffer, reply.byteOffset, reply.byteLength) };
     if (reply.ok) return { kind: 'file', path: reply.path, size: reply.size };
