@@ -9,3 +9,5 @@ runMemoryConformance('wrong-hash', { wrongHash: true });
 runMemoryConformance('truncates-large', { truncatesLarge: true });
 runMemoryConformance('untyped-denied', { untypedDenied: true });
 runMemoryConformance('lowercases-names', { lowercasesNames: true });
+runMemoryConformance('listed-known-failure', { clobbers: true }, { knownFailures: { 'write/no-clobber': 'documented service bug' } });
+runMemoryConformance('stale-known-failure', undefined, { knownFailures: { 'write/read-back': 'fixed long ago' } });

@@ -2,11 +2,11 @@
  * Runs the conformance suite against a {@link MemorySink}, correct or with faults.
  * @packageDocumentation
  */
-import { runSinkConformance, type TargetRequest, type TestTarget } from '@filing-sync/conformance';
+import { runSinkConformance, type SinkConformanceOptions, type TargetRequest, type TestTarget } from '@filing-sync/conformance';
 import { MemorySink, MemoryStore, type MemorySinkFaults } from './memory-sink.js';
 
-/** Registers the suite for a memory sink named `name`. */
-export function runMemoryConformance(name: string, faults?: MemorySinkFaults): void {
+/** Registers the suite for a memory sink named `name`; `extra` overrides suite options. */
+export function runMemoryConformance(name: string, faults?: MemorySinkFaults, extra: Partial<SinkConformanceOptions> = {}): void {
   const store = new MemoryStore();
   const folderOf = (root: string, request: TargetRequest): string =>
     [root, request.label, ...Array.from({ length: request.depth - 1 }, (_, i) => `level ${i + 2}`)].join('/');
@@ -33,5 +33,6 @@ export function runMemoryConformance(name: string, faults?: MemorySinkFaults): v
     invalidCredentials: async (request) => target(folderOf('mem', request), true),
     skip: { 'faults/*': 'memory: there is no network to fail' },
     modifiedTimePrecisionMs: 0,
+    ...extra,
   });
 }
