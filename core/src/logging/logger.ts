@@ -17,6 +17,8 @@ export interface LoggerOptions {
    * `destination`.
    */
   files?: { dir: string; maxSize: string; keep: number };
+  /** With `files`: also write to stdout (default true). */
+  stdout?: boolean;
 }
 
 /** Keys whose values are never logged, wherever they appear. */
@@ -55,7 +57,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       target: 'pino-roll',
       options: { file: join(options.files.dir, 'filing-sync.log'), size: options.files.maxSize, frequency: 'daily', mkdir: true, limit: { count: options.files.keep } },
     };
-    return pino({ ...base, transport: { targets: [stdout, file].map((t) => ({ ...t, level: base.level })) } });
+    const targets = options.stdout === false ? [file] : [stdout, file];
+    return pino({ ...base, transport: { targets: targets.map((t) => ({ ...t, level: base.level })) } });
   }
   if (pretty) return pino({ ...base, transport: stdout });
   return options.destination ? pino(base, options.destination) : pino(base);

@@ -1,0 +1,34 @@
+import { expect } from 'chai';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { pino } from 'pino';
+import { createLogger } from './logger.js';
+import { SecretRegistry } from './secret-registry.js';
+
+describe('logger files', () => {
+  it('writes rotating files: a new file past maxSize, only the newest kept, secrets blanked', async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'filing-sync-logs-')), 'logs');
+    const secrets = new SecretRegistry();
+    secrets.add('s3cret-value-123');
+    const logger = createLogger({ level: 'info', files: { dir, maxSize: '1k', keep: 2 }, stdout: false, secrets });
+    // Lines spread over event-loop turns, as a running connector writes them (a file is rotated
+    // once a write has drained past maxSize).
+    for (let i = 0; i < 50; i++) {
+      logger.info({ i, padding: 'x'.repeat(60) }, `line ${i} with s3cret-value-123`);
+      await new Promise((r) => setTimeout(r, 15));
+    }
+    // End the transport thread so every line is on disk.
+    const stream = (logger as unknown as Record<symbol, NodeJS.WritableStream>)[pino.symbols.streamSym]!;
+    stream.end();
+    await once(stream, 'close');
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.log')).sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]));
+    expect(files.length, files.join(', ')).to.be.within(2, 3);
+    for (const f of files) expect(f).to.match(/^filing-sync\.\d+\.log$/);
+    const text = (await Promise.all(files.map((f) => readFile(join(dir, f), 'utf8')))).join('');
+    expect(text).to.include('"msg":"line 49 with [redacted]"');
+    expect(text).not.to.include('"msg":"line 0 with'); // rotated away
+    expect(text).not.to.include('s3cret-value-123');
+  });
+});
