@@ -13,7 +13,8 @@ import { type AddressObject, type Attachment, type EmailAddress, type ParsedMail
 import libmime from 'libmime';
 import { MAILPARSER_OPTIONS } from './parse-message.js';
 import { inspectCompoundFile } from './cfb-inspect.test.util.js';
-import { type MsgObject, inspectMessage } from './msg-inspect.test.util.js';
+import { type MsgObject, inspectMessage, int, str } from './msg-inspect.test.util.js';
+import { Tag } from './mapi-tags.js';
 
 const MsgReader = MsgReaderPackage.default;
 const run = promisify(execFile);
@@ -140,6 +141,8 @@ async function compareFields(raw: Buffer, data: FieldsData, structure: MsgObject
     if (want.contentType === 'message/rfc822' && got.innerMsgContent) {
       checked.embedded++;
       expect(structure.attachments[i]!.embedded, `${where}: embedded storage`).to.not.equal(undefined);
+      expect(int(structure.attachments[i]!, Tag.AttachMethod), `${where}: attach method`).to.equal(5);
+      expect(str(structure.attachments[i]!, Tag.DisplayName), `${where}: display name`).to.equal(got.innerMsgContentFields!.subject || 'Forwarded message');
       await compareFields(want.content, got.innerMsgContentFields!, structure.attachments[i]!.embedded!, reader, `${where} (embedded)`, checked);
       continue;
     }
@@ -153,6 +156,10 @@ async function compareFields(raw: Buffer, data: FieldsData, structure: MsgObject
     expect(got.pidContentId, `${where}: content id`).to.equal(want.cid || undefined);
     const inline = !!(want.related && want.cid && htmlLower.includes(`cid:${want.cid.toLowerCase()}`));
     expect(!!got.attachmentHidden, `${where}: hidden`).to.equal(inline);
+    expect(int(structure.attachments[i]!, Tag.AttachFlags), `${where}: rendered in body`).to.equal(inline ? 4 : undefined);
+    expect(int(structure.attachments[i]!, Tag.AttachMethod), `${where}: attach method`).to.equal(1);
+    expect(int(structure.attachments[i]!, Tag.AttachSize), `${where}: PR_ATTACH_SIZE`).to.equal(want.content.length);
+    expect(str(structure.attachments[i]!, Tag.AttachExtension), `${where}: extension`).to.equal(got.fileName!.includes('.') ? got.fileName!.slice(got.fileName!.lastIndexOf('.')) : undefined);
     if (inline) checked.hidden++;
   }
 }
