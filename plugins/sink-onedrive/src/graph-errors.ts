@@ -68,6 +68,12 @@ export function fromGraphError(err: unknown, what: string): FilingSyncError {
       action: 'Shorten the target folder path or the name template.',
     });
   }
+  if (f.status === 400 && /\/me request is only valid with delegated authentication/i.test(f.message)) {
+    return new PermanentError(`${what} failed: onedrive:/ means the signed-in user's drive, which app-only credentials do not have (${reason})`, {
+      cause: err,
+      action: 'With app-only credentials name the drive: onedrive://<drive-id>/folder, or use a sharepoint:// target.',
+    });
+  }
   if (f.status === 507) {
     return new PermanentError(`${what} failed: insufficient storage in the drive (${reason})`, {
       cause: err,

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { BufferContent, ConfigError, ProviderBroker, TargetMissing, type CredentialProvider } from '@filing-sync/core';
+import { BufferContent, ConfigError, PermanentError, ProviderBroker, TargetMissing, type CredentialProvider } from '@filing-sync/core';
 import { parseDriveTarget } from './drive-location.js';
 import { startGraphFixture, type GraphFixture } from './graph-fixture.test.js';
 
@@ -76,6 +76,13 @@ describe('target URIs and drive resolution', () => {
       expect(sink.displayPath).to.equal('onedrive:/Filed/Surrey Court');
       await sink.create('m.eml', new BufferContent(Buffer.from('m')), { modifiedAt: SENT });
       expect(fx.graph.list(fx.graph.myDrive, 'Filed/Surrey Court')).to.deep.equal(['m.eml']);
+    });
+
+    it('explains that onedrive:/ needs a user when the token is app-only', async () => {
+      const sink = await fx.sink('onedrive:/Filed');
+      const err = await sink.create('m.eml', new BufferContent(Buffer.from('m')), { modifiedAt: SENT }).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(PermanentError);
+      expect((err as PermanentError).action).to.match(/onedrive:\/\/<drive-id>/);
     });
 
     it('refuses bad options, naming each key', async () => {
