@@ -180,6 +180,17 @@ describe('Box sink against the Box API double', function () {
     expect(double.sessions.size).to.equal(0);
   });
 
+  it('recognises its own file when the commit\'s reply was lost', async () => {
+    const sink = await sinkFor('box:/Projects/Lost');
+    const data = bytes(21_000_000, 4);
+    double.loseNextResponse(/^POST \/api\/2\.0\/files\/upload_sessions\/[^/]+\/commit$/);
+    const result = await sink.create('lost.eml', new BufferContent(data), { modifiedAt: SENT });
+    expect(result.created).to.equal(true);
+    if (result.created) expect(result.entry.hash).to.equal(sha1(data));
+    expect(requests('POST', /upload_sessions\/[^/]+\/commit$/)).to.have.length(2);
+    expect(double.list('/Projects/Lost')).to.deep.equal(['lost.eml']);
+  });
+
   it('aborts the session when a part cannot be sent', async () => {
     const sink = await sinkFor('box:/Projects/Abort');
     for (let i = 0; i < 4; i++) double.server.faults.script({ kind: '503', match: /^PUT \/api\/2\.0\/files\/upload_sessions\//, retryAfterSeconds: 0 });

@@ -14,6 +14,7 @@ import {
   type SinkCapabilities,
   type TargetAccess,
   type FilingSyncError,
+  PermanentError,
   TargetMissing,
   TransientError,
   readRange,
@@ -218,20 +219,29 @@ export class BoxSink implements Sink {
               const held = (await chunked.getFileUploadSessionPartsByUrl(endpoints.listParts!)).entries?.find((p) => p.offset === start && p.size === end - start && p.sha1 === hex);
               if (held) return held;
             }
+            if (c?.status === 404) throw new SessionGone(`Box no longer knows the upload session of ${this.pathOf(name)}.`, { cause: err });
             throw this.mapped(err, `upload of part ${start}-${end - 1} of ${this.pathOf(name)}`);
           }
         }, retry));
       }
       const digest = `sha=${Buffer.from(await content.digest('sha1'), 'hex').toString('base64')}`;
-      const committed = await retrying(async () => {
+      let commits = 0;
+      const committed = await retrying<{ file: FileFull | undefined } | { conflict: unknown }>(async () => {
+        const earlierTry = commits++ > 0;
         try {
           const files = await chunked.createFileUploadSessionCommitByUrl(endpoints.commit!, { parts }, { digest });
           // Still 202 after the strategy's polls: try again within the session.
           if (!files) throw new TransientError(`Box has not finished assembling ${this.pathOf(name)} yet.`);
           return { file: files.entries?.[0] };
         } catch (err) {
+          // A commit whose reply was lost has made the file and closed the session.
+          if (earlierTry && boxErrorCode(err)?.status === 404) {
+            const mine = await this.committedCopy(folderId, name, content);
+            if (mine) return { file: mine };
+          }
           if (nameInUse(err)) return { conflict: err };
-          throw this.mapped(err, `commit of ${this.pathOf(name)}`);
+          if (boxErrorCode(err)?.status === 404) throw new SessionGone(`Box no longer knows the upload session of ${this.pathOf(name)}.`, { cause: err });
+          throw mapBoxError(err, `commit of ${this.pathOf(name)}`);
         }
       }, retry);
       if ('conflict' in committed) throw committed.conflict;
@@ -239,9 +249,24 @@ export class BoxSink implements Sink {
       return committed.file;
     } catch (err) {
       if (endpoints.abort) await chunked.deleteFileUploadSessionByUrl(endpoints.abort).catch(() => undefined);
+      // An expired or lost session is no reason to give the file up: the next attempt opens a new one.
+      if (err instanceof SessionGone) throw new TransientError(err.message, { cause: err.cause });
       throw err;
     } finally {
       this.options.commitAttributes.delete(session.id!);
+    }
+  }
+
+  /** The file called `name` in the folder when it holds exactly `content` (by SHA-1), else `undefined`. */
+  private async committedCopy(folderId: string, name: string, content: Content): Promise<FileFull | undefined> {
+    try {
+      await this.options.client.uploads.preflightFileUploadCheck({ name, size: content.size, parent: { id: folderId } });
+      return undefined;
+    } catch (err) {
+      const taken = nameInUse(err);
+      if (taken?.type !== 'file' || !taken.id) return undefined;
+      const file = await this.options.client.files.getFileById(taken.id, { queryParams: { fields: ['name', 'size', 'sha1', 'content_modified_at'] } });
+      return file.sha1 === (await content.digest('sha1')) ? file : undefined;
     }
   }
 
@@ -284,6 +309,12 @@ export class BoxSink implements Sink {
     return `box:${this.folderPath === '/' ? '' : this.folderPath}/${name}`;
   }
 }
+
+/**
+ * The upload session is gone (expired after 7 days, or aborted). A PermanentError inside the
+ * session loop, so that `retrying` stops at once; turned into a TransientError for the engine.
+ */
+class SessionGone extends PermanentError {}
 
 /** Box's date-time form: RFC 3339 in UTC without fractions. */
 function rfc3339(at: Date): string {
