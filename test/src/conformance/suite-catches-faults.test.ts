@@ -53,6 +53,9 @@ describe('conformance suite: catches broken sinks', function () {
     'truncates-large': { does: 'loses the last byte of large files', ids: ['write/large', 'write/large-digest-stable'] },
     'untyped-denied': { does: 'throws a plain Error when denied', ids: ['access/denied-create'] },
     'lowercases-names': { does: 'changes the case of names', ids: ['write/read-back', 'place/created', 'names/hostile/cjk'] },
+    'reuses-spent-stream': { does: 're-sends a spent stream on retry', ids: ['faults/retry-rebuilds-body', 'faults/large-retry'] },
+    'ignores-retry-after': { does: 'drops Retry-After', ids: ['faults/429-retry-after', 'faults/503-retry-after'] },
+    'leaks-network-errors': { does: 'lets network errors escape unmapped', ids: ['faults/reset', 'faults/timeout'] },
   };
   for (const [sink, { does, ids }] of Object.entries(expectations)) {
     it(`a sink that ${does} fails ${ids.join(', ')}`, () => {
