@@ -1,4 +1,4 @@
-import { ConfigError, bootConnector, type EngineObserver } from '@filing-sync/core';
+import { ConfigError, LicenceError, bootConnector, checkLicence, type Connector, type EngineObserver } from '@filing-sync/core';
 import { serviceHost } from '../composition.js';
 import { ConnectorMetrics } from '../metrics/connector-metrics.js';
 import { startMetricsServer, type MetricsServer } from '../metrics/metrics-server.js';
@@ -51,6 +51,12 @@ export async function runCommand(options: RunOptions & RunOnlyOptions): Promise<
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  let licenceRefused: LicenceError | undefined;
+  const licenceTimer = watchLicence(connector, (err) => {
+    licenceRefused = err;
+    logger.error({ problem: err.problem, action: err.action }, err.message);
+    engine.stop();
+  });
   try {
     if (metrics) {
       metrics.attach(connector);
@@ -73,15 +79,47 @@ export async function runCommand(options: RunOptions & RunOnlyOptions): Promise<
       );
     }
     process.exitCode = options.once && (o.failed > 0 || summary.pending > 0) ? EXIT.failed : EXIT.ok;
+    if (licenceRefused) process.exitCode = reportFailure(licenceRefused);
   } catch (err) {
     progress.stop();
     process.exitCode = reportFailure(err);
   } finally {
+    clearTimeout(licenceTimer.current);
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
     await server?.close();
     connector.close();
   }
+}
+
+/** Longest wait between two checks of the licence file (a renewal put in place is read then). */
+const LICENCE_RECHECK_MS = 24 * 3_600_000;
+
+/**
+ * Checks the licence again when it expires (and at least daily, re-reading the file so a renewed
+ * one put in place counts): a licence that lapses while the connector runs stops syncing just as
+ * one that had lapsed at start would. Calls `refused` once; returns the pending timer.
+ */
+function watchLicence(connector: Connector, refused: (err: LicenceError) => void): { current: NodeJS.Timeout | undefined } {
+  const timer: { current: NodeJS.Timeout | undefined } = { current: undefined };
+  const licence = connector.licence;
+  if (!licence) return timer;
+  const tenant = (connector.config.source as { tenant?: string }).tenant;
+  const schedule = (expiresAt: string) => {
+    const wait = Math.min(Math.max(0, Date.parse(expiresAt) - Date.now()) + 1_000, LICENCE_RECHECK_MS);
+    timer.current = setTimeout(() => {
+      try {
+        const again = checkLicence({ configured: licence.path, baseDir: process.cwd() }, { tenant, variant: serviceHost().variant });
+        schedule(again.payload.expiresAt);
+      } catch (err) {
+        if (err instanceof LicenceError) refused(err);
+        else schedule(expiresAt);
+      }
+    }, wait);
+    timer.current.unref();
+  };
+  schedule(licence.payload.expiresAt);
+  return timer;
 }
 
 /** One observer calling each of a list that may still grow; a throwing observer is ignored. */

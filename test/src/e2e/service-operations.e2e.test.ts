@@ -79,6 +79,22 @@ describe('service host in production, end to end against the filing-service doub
     expect(good.output).to.include('DEVELOPMENT key');
   });
 
+  it('stops syncing when the licence lapses while it runs, with the expired message and exit code 4', async () => {
+    const dir = await tempDir();
+    const target = join(dir, 'root', 'target');
+    double = await doubleWith([[target]], 2);
+    await mkdir(join(dir, 'root'));
+    const expiresAt = new Date(Date.now() + 12_000).toISOString();
+    const host = startHost(['run', ...connectorArgs(double, dir, await devLicence(dir, 't1', { expiresAt }))], { FILING_SYNC_TOKEN: TOKEN });
+    await host.waitFor(/tenant lease acquired/);
+    expect(await host.exited).to.equal(4);
+    expect(Date.now()).to.be.at.least(Date.parse(expiresAt));
+    expect(host.output()).to.include(`expired on ${expiresAt}`);
+    expect(host.output()).to.match(/tenant lease released/);
+    // What was queued before it lapsed was filed.
+    expect(await listFiles(target)).to.have.length(2);
+  });
+
   it('doctor: a healthy setup passes every check, text and --json', async () => {
     const dir = await tempDir();
     const a = join(dir, 'root', 'A');
