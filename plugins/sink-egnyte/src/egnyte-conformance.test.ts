@@ -24,7 +24,7 @@ runSinkConformance({
     const path = `/${folder.join('/')}`;
     // A factory per target: one check's throttling hold must not slow the next check.
     const sink = await makeSink(double, `egnyte://acme/${folder.map(encodeURIComponent).join('/')}`, {
-      config: { chunkedUploadThreshold: 256 * 1024, chunkSize: 64 * 1024, requestTimeoutMs: 1500 },
+      config: { chunkedUploadThreshold: 256 * 1024, chunkSize: 64 * 1024, requestTimeoutMs: 4000 },
     });
     return {
       sink,
@@ -43,7 +43,7 @@ runSinkConformance({
     double.denyWrites((target as unknown as { folder: string }).folder);
   },
   async missingTarget({ label }) {
-    const sink = await makeSink(double, `egnyte://acme/Private/no-such-user-${label}/Filed`, { config: { requestTimeoutMs: 1500 } });
+    const sink = await makeSink(double, `egnyte://acme/Private/no-such-user-${label}/Filed`, { config: { requestTimeoutMs: 4000 } });
     return { sink, list: async () => [], read: async () => { throw new Error('nothing is stored under a missing root'); }, cleanup: async () => undefined };
   },
   async invalidCredentials({ label }) {
@@ -54,6 +54,6 @@ runSinkConformance({
   faults: {
     injector: () => double.faults,
     upload: /fs-content/,
-    timeoutHoldMs: 3000,
+    timeoutHoldMs: 8000,
   },
 });

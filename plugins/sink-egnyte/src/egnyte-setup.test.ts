@@ -32,7 +32,7 @@ export async function startDouble(options: EgnyteDoubleOptions = {}): Promise<Eg
 
 /** Config pointing the sink at the double, fast enough for tests. */
 export function testConfig(double: EgnyteDouble, extra: Partial<EgnyteSinkConfig> = {}): EgnyteSinkConfig {
-  return { baseUrl: double.url, callsPerSecond: 50, requestTimeoutMs: 2000, ...extra };
+  return { baseUrl: double.url, callsPerSecond: 50, requestTimeoutMs: 10000, ...extra };
 }
 
 export async function makeSink(

@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { container } from 'tsyringe';
 import {
@@ -326,6 +329,29 @@ describe('EgnyteSink', function () {
       expect(double.requests.filter((r) => r.url === '/puboauth/token')).to.have.length(2);
     });
 
+    it('exchanges an authorisation code once, keeps the token in the state folder, and asks for a new sign-in when it is refused', async () => {
+      await double.close();
+      double = await startDouble({ clientId: 'key-2' });
+      const stateDir = await mkdtemp(join(tmpdir(), 'egnyte-state-'));
+      const redirectUri = 'http://127.0.0.1:53682/callback';
+      const config = { clientId: 'key-2', clientSecret: 'shh', authorizationCode: double.issueCode('ann', redirectUri), redirectUri, baseUrl: double.url };
+      const first = egnyteCredentialProviderFactory.create(config, { logger: silentLogger(), stateDir });
+      const sink = await makeSink(double, 'egnyte://acme/Shared/Code', { credentials: first });
+      expect(await sink.check()).to.equal('writable');
+      const saved = JSON.parse(await readFile(join(stateDir, 'egnyte-acme.token.json'), 'utf8')) as { access_token: string };
+      expect((await stat(join(stateDir, 'egnyte-acme.token.json'))).mode & 0o777).to.equal(0o600);
+      // A restart (a new provider) reuses the saved token: the spent code is not sent again.
+      const second = egnyteCredentialProviderFactory.create(config, { logger: silentLogger(), stateDir });
+      expect(await second.get({ resource: 'egnyte', account: 'acme' })).to.deep.include({ accessToken: saved.access_token });
+      expect(double.requests.filter((r) => r.url === '/puboauth/token')).to.have.length(1);
+      // Revoked: the saved token is dropped, the spent code refused, and the error says to sign in again.
+      double.revokeToken(saved.access_token);
+      const err = await (await makeSink(double, 'egnyte://acme/Shared/Code', { credentials: second })).stat('a.eml').catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(AuthError);
+      expect((err as AuthError).action).to.match(/Sign in again/);
+      await rm(stateDir, { recursive: true, force: true });
+    });
+
     it('refuses a wrong password with AuthError and an incomplete section with ConfigError naming the keys', async () => {
       await double.close();
       double = await startDouble({ users: { jsmith: 'pa55' } });
@@ -346,6 +372,15 @@ describe('EgnyteSink', function () {
       })();
       expect(config).to.be.instanceOf(ConfigError);
       expect((config as ConfigError).issues.map((i) => i.key)).to.deep.equal(['credentials.egnyte.username', 'credentials.egnyte.password']);
+      const code = (() => {
+        try {
+          egnyteCredentialProviderFactory.create({ authorizationCode: 'c' }, { logger: silentLogger(), stateDir: '.' });
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      expect((code as ConfigError).issues.map((i) => i.key)).to.deep.equal(['credentials.egnyte.clientId', 'credentials.egnyte.redirectUri']);
     });
 
     it('marks secrets in both config schemas', () => {

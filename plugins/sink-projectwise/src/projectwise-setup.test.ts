@@ -31,7 +31,7 @@ export async function makeSink(
   const factory = options.factory ?? new ProjectWiseSinkFactory();
   return factory.create(
     new URL(targetUri(folder, options.repository)),
-    { baseUrl: `${double.url}/ws`, requestTimeoutMs: 2000, ...options.config },
+    { baseUrl: `${double.url}/ws`, requestTimeoutMs: 10000, ...options.config },
     { credentials: options.credentials ?? broker(), logger: silentLogger() },
   );
 }

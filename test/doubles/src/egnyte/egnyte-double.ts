@@ -68,6 +68,8 @@ export interface EgnyteDouble extends RunningDouble {
   /** Adds or removes an accepted access token. */
   allowToken(token: string): void;
   revokeToken(token: string): void;
+  /** Issues a one-time authorisation code for `username`, valid with `redirectUri`. */
+  issueCode(username: string, redirectUri: string): string;
   /** Chunked uploads begun and not finished. */
   readonly openChunkedUploads: number;
 }
@@ -112,6 +114,7 @@ export async function startEgnyteDouble(options: EgnyteDoubleOptions = {}): Prom
   const calls = new Map<string, number[]>();
   const totals = new Map<string, number>();
   const tokenUsers = new Map<string, string>();
+  const codes = new Map<string, { username: string; redirectUri: string }>();
 
   const mkFolder = (name: string): Folder => ({ name, folderId: randomUUID(), folders: new Map(), files: new Map() });
   for (const top of ['Shared', 'Private']) root.folders.set(key(top), mkFolder(top));
@@ -209,16 +212,26 @@ export async function startEgnyteDouble(options: EgnyteDoubleOptions = {}): Prom
 
   router.on('POST', /^\/puboauth\/token$/, async (req, res) => {
     const form = new URLSearchParams((await readBody(req)).toString('utf8'));
-    if (form.get('grant_type') !== 'password') {
+    const grantType = form.get('grant_type');
+    if (grantType !== 'password' && grantType !== 'authorization_code') {
       sendJson(res, 400, { error: 'unsupported_grant_type' });
       return;
     }
-    const username = form.get('username') ?? '';
     if (options.clientId !== undefined && form.get('client_id') !== options.clientId) {
       sendJson(res, 400, { error: 'invalid_client' });
       return;
     }
-    if (!(username in users) || users[username] !== form.get('password')) {
+    let username = form.get('username') ?? '';
+    if (grantType === 'authorization_code') {
+      // A code works once, and only with the redirect URI it was issued for.
+      const issued = codes.get(form.get('code') ?? '');
+      if (!issued || issued.redirectUri !== form.get('redirect_uri')) {
+        sendJson(res, 400, { error: 'invalid_grant', error_description: 'Invalid or used authorization code' });
+        return;
+      }
+      codes.delete(form.get('code')!);
+      username = issued.username;
+    } else if (!(username in users) || users[username] !== form.get('password')) {
       sendJson(res, 400, { error: 'invalid_grant', error_description: 'Invalid username or password' });
       return;
     }
@@ -436,6 +449,11 @@ export async function startEgnyteDouble(options: EgnyteDoubleOptions = {}): Prom
     },
     revokeToken(token) {
       tokens.delete(token);
+    },
+    issueCode(username, redirectUri) {
+      const code = `code-${randomUUID()}`;
+      codes.set(code, { username, redirectUri });
+      return code;
     },
     get openChunkedUploads() {
       return sessions.size;
