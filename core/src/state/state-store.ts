@@ -188,15 +188,18 @@ export class StateStore {
 
   /** Recent activity, newest first, optionally only some outcomes (`pending` for open ones). */
   recent(limit = 50, outcomes?: readonly (Outcome | 'pending')[]): ActivityRecord[] {
-    const where = outcomes?.length
-      ? `WHERE ${outcomes.map((o) => (o === 'pending' ? 't.outcome IS NULL' : `t.outcome = '${o.replace(/'/g, '')}'`)).join(' OR ')}`
-      : '';
+    const finals = (outcomes ?? []).filter((o): o is Outcome => o !== 'pending');
+    const conditions = [
+      ...(outcomes?.includes('pending') ? ['t.outcome IS NULL'] : []),
+      ...(finals.length ? [`t.outcome IN (${finals.map(() => '?').join(', ')})`] : []),
+    ];
+    const where = conditions.length ? `WHERE ${conditions.join(' OR ')}` : '';
     const rows = this.db
       .prepare(
         `SELECT t.*, f.location_id, f.location_name, f.subject FROM target_outcomes t JOIN filings f USING (filing_id)
          ${where} ORDER BY t.updated_at DESC, t.rowid DESC LIMIT ?`,
       )
-      .all(limit) as (Row & { location_id: string; location_name: string; subject: string | null })[];
+      .all(...finals, limit) as (Row & { location_id: string; location_name: string; subject: string | null })[];
     return rows.map((r) => ({
       ...toRecord(r),
       locationId: r.location_id,
