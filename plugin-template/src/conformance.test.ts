@@ -3,7 +3,7 @@
  * started by this test, behind a fault-injecting proxy from the doubles kit. Plain HTTP on
  * loopback (the plain scheme, `dav://127.0.0.1`) keeps the run fast; TLS is the HTTP client's business, not the sink's.
  */
-import { chown, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runSinkConformance, silentLogger, staticCredentials, type TargetRequest, type TestTarget } from '@filing-sync/conformance';
 import type { RunningDouble } from '@filing-sync/doubles';
@@ -39,6 +39,18 @@ async function makeTarget(request: TargetRequest, config: WebDavSinkConfig, cred
     list: () => listServed(folder),
     read: (name) => readFile(path.join(folder, name)),
     modifiedAt: async (name) => (await stat(path.join(folder, name))).mtime,
+    // Straight onto the server's disk: no hash property, as for a file saved there by a person.
+    putExternally: async (name, bytes) => {
+      const owner = await stat(server.root);
+      let dir = path.join(server.root, 'files');
+      for (const segment of segments.slice(1)) {
+        dir = path.join(dir, segment);
+        await mkdir(dir, { recursive: true });
+        await chown(dir, owner.uid, owner.gid);
+      }
+      await writeFile(path.join(folder, name), bytes);
+      await chown(path.join(folder, name), owner.uid, owner.gid);
+    },
     cleanup: () => rm(path.join(server.root, 'files', request.label), { recursive: true, force: true }),
   };
   folders.set(target, folder);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { lstat, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -21,6 +21,10 @@ async function targetUnder(root: string, request: TargetRequest, allowedRoots: s
     list: async () => readdir(folder).catch(() => [] as string[]),
     read: (name) => readFile(path.join(folder, name)),
     modifiedAt: async (name) => (await lstat(path.join(folder, name))).mtime,
+    putExternally: async (name, bytes) => {
+      await mkdir(folder, { recursive: true });
+      await writeFile(path.join(folder, name), bytes);
+    },
     cleanup: async () => {
       spawnSync('chattr', ['-i', folder]);
       await rm(path.join(root, request.label), { recursive: true, force: true });

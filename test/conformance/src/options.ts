@@ -36,6 +36,12 @@ export interface TestTarget {
    * uses `sink.stat(name).modifiedAt`.
    */
   modifiedAt?(name: string): Promise<Date | undefined>;
+  /**
+   * Stores a file in the target folder without the sink, as a person or another program would
+   * (creating the folder if needed). Optional: without it the checks about files the sink did not
+   * write are skipped.
+   */
+  putExternally?(name: string, bytes: Buffer): Promise<void>;
   /** Removes the target folder with everything in it. Called after each check; never rejects. */
   cleanup(): Promise<void>;
 }

@@ -20,6 +20,11 @@ export function runMemoryConformance(name: string, faults?: MemorySinkFaults, ex
         if (!found) throw new Error(`no ${n} in ${folder}`);
         return found.bytes;
       },
+      putExternally: async (n, bytes) => {
+        const files = store.folders.get(folder) ?? new Map();
+        store.folders.set(folder, files);
+        files.set(n.toLowerCase(), { name: n, bytes, modifiedAt: new Date() });
+      },
       cleanup: async () => {
         for (const key of [...store.folders.keys()]) if (key === folder || key.startsWith(`${folder}/`)) store.folders.delete(key);
       },

@@ -79,6 +79,24 @@ export const placementChecks: CheckGroup = {
       },
     },
     {
+      id: 'place/external-file',
+      title: 'a file someone else put there is found identical when its bytes match, kept when they differ',
+      gate: ({ capabilities }) => (capabilities.hashKind === undefined ? needHash : undefined),
+      async run(ctx) {
+        const target = await ctx.target();
+        if (!target.putExternally) return ctx.skip('the target has no putExternally hook');
+        const name = nameFor(target.sink, 'Saved by hand');
+        const bytes = sampleMessage('Saved by hand', 83);
+        await target.putExternally(name, bytes);
+        const same = await place(target.sink, name, bytes);
+        expect([same.outcome, same.name], 'the same bytes, stored by someone else').to.deep.equal(['identical', name]);
+        const other = await place(target.sink, name, sampleMessage('Saved by hand', 84));
+        expect(other.outcome, 'other bytes under that name').to.equal('renamed');
+        await expectStored(target, name, bytes);
+        expect(await listing(target)).to.deep.equal([name, other.name].sort());
+      },
+    },
+    {
       id: 'place/case-insensitive',
       title: 'on a case-insensitive sink a name differing only in case collides (" (2)"), the first stays',
       gate: ({ capabilities }) => (capabilities.pathRules.caseInsensitive ? undefined : 'the sink is case-sensitive'),
