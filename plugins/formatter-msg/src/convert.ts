@@ -3,7 +3,7 @@
  * thread or in a worker (see `convert-worker.ts`).
  * @packageDocumentation
  */
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { PermanentError } from '@filing-sync/core';
@@ -31,6 +31,9 @@ export const DEFAULT_CONVERT_OPTIONS: Omit<ConvertOptions, 'scratchDir'> = {
   maxDepth: 8,
 };
 
+/** Input files up to this size are read in one call: parsing from memory saves file round trips. */
+const READ_WHOLE_LIMIT = 4 * 1024 * 1024;
+
 /** Largest .msg written: version 3 compound files are limited to 2 GiB by their readers. */
 export const MAX_MSG_SIZE = 2 ** 31 - 1;
 
@@ -43,6 +46,7 @@ export type ConvertResult = { kind: 'buffer'; bytes: Buffer } | { kind: 'file'; 
  */
 export async function convertToMsg(source: ByteSource, options: ConvertOptions): Promise<ConvertResult> {
   let parsed: ParsedMessage | undefined;
+  if (!Buffer.isBuffer(source) && source.size <= READ_WHOLE_LIMIT) source = await readFile(source.path);
   try {
     try {
       parsed = await parseMessage(source, options);

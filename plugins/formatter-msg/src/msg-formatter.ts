@@ -94,6 +94,8 @@ export class MsgFormatter implements Formatter {
       minThreads: this.workers,
       maxThreads: this.workers,
       idleTimeout: 10_000,
+      // Two conversions per thread, so that one's file reads overlap the other's parsing.
+      concurrentTasksPerWorker: 2,
     });
     // A view is cloned with its whole backing buffer, so a slice of a larger buffer is copied out first.
     const bytes = Buffer.isBuffer(source) ? (source.byteOffset === 0 && source.byteLength === source.buffer.byteLength ? new Uint8Array(source.buffer) : new Uint8Array(source)) : undefined;
