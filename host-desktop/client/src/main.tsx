@@ -63,4 +63,7 @@ function App() {
   );
 }
 
-render(<App />, document.getElementById('root')!);
+const root = document.getElementById('root')!;
+// The server-sent "Loading…" placeholder goes; Preact renders into an empty element.
+root.replaceChildren();
+render(<App />, root);

@@ -6,6 +6,7 @@ import {
   ConfigError,
   ConnectorConfigSchema,
   NameTemplate,
+  NAME_TEMPLATE_TOKENS,
   configBaseDir,
   getPath,
   readConfigFile,
@@ -34,7 +35,7 @@ export interface SettingField {
 export const SETTING_FIELDS: readonly SettingField[] = [
   { key: 'source.url', label: 'Filing service URL', kind: 'url', help: 'The address of your filing service, e.g. https://filing.example.com' },
   { key: 'source.tenant', label: 'Tenant', kind: 'text', help: 'Your organisation at the filing service.' },
-  { key: 'naming.template', label: 'File name template', kind: 'text', help: 'Tokens: {sent:iso} {subject} {from} {from.name} {filedAt:iso} {messageId:hash8} {location}' },
+  { key: 'naming.template', label: 'File name template', kind: 'text', help: `Tokens: ${NAME_TEMPLATE_TOKENS.join(' ')}` },
   { key: 'defaultFormat', label: 'Default format', kind: 'choice', options: ['msg', 'eml'], help: 'Outlook .msg or standard .eml, for locations that do not say.' },
   { key: 'concurrency.filings', label: 'Filings at once', kind: 'integer', help: 'How many filings are written at the same time (1 to 64).' },
 ];
