@@ -106,8 +106,10 @@ export class WebDavSink implements Sink {
     });
     if (response.status !== 207) return undefined;
     const found = readPropfind(String(response.data));
-    if (!found || found.collection) return undefined;
+    if (!found) return undefined;
     const storedName = found.name ?? name;
+    // A folder holding the name is reported (without a hash), so the file goes to " (2)".
+    if (found.collection) return { name: storedName, path: `${this.displayPath}${storedName}/`, size: 0 };
     const hash = found.sha256 ?? (await this.hashByDownload(storedName, signal));
     return { name: storedName, path: this.displayPath + storedName, size: found.size, hash, ...(found.modifiedAt ? { modifiedAt: found.modifiedAt } : {}) };
   }

@@ -38,10 +38,13 @@ export const contractChecks: CheckGroup = {
     },
     {
       id: 'contract/check-writable',
-      title: 'check() says writable for a fresh target under a writable root',
+      title: 'check() says writable for a fresh target under a writable root, also three levels deep',
       async run(ctx) {
         const { sink } = await ctx.target();
         expect(await sink.check()).to.equal('writable');
+        const deep = await ctx.target({ depth: 3 });
+        expect(await deep.sink.check(), 'three missing levels').to.equal('writable');
+        expect(await deep.list(), 'check() wrote nothing into the folder').to.deep.equal([]);
       },
     },
     {
