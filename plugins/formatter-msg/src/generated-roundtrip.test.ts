@@ -251,6 +251,9 @@ describe('generated messages round trip', function () {
       'Subject: headers',
       'Date: Sat, 28 Nov 2026 14:46:13 +0000',
       'Importance: low',
+      'Sensitivity: Company-Confidential',
+      'Thread-Topic: the topic',
+      'Thread-Index: AdnDb6Dc3QMBmDN3SaiJ3dDMWpqBrA==',
     ];
     const raw = Buffer.from(`${head.join('\r\n')}\r\n\r\nbody\r\n`);
     const msg = await roundTrip(raw, 'headers');
@@ -261,5 +264,8 @@ describe('generated messages round trip', function () {
     const top = inspectMessage(inspectCompoundFile(msg));
     expect(int(top, Tag.Importance)).to.equal(0);
     expect(int(top, Tag.Priority)).to.equal(-1);
+    expect(int(top, Tag.Sensitivity)).to.equal(3);
+    expect(str(top, Tag.ConversationTopic)).to.equal('the topic');
+    expect(top.props.get(Tag.ConversationIndex)?.data?.toString('base64')).to.equal('AdnDb6Dc3QMBmDN3SaiJ3dDMWpqBrA==');
   });
 });

@@ -24,6 +24,8 @@ export const Tag = {
   NormalizedSubject: 0x0e1d001f,
   ConversationTopic: 0x0070001f,
   Importance: 0x00170003,
+  Sensitivity: 0x00360003,
+  ConversationIndex: 0x00710102,
   Priority: 0x00260003,
   ClientSubmitTime: 0x00390040,
   MessageDeliveryTime: 0x0e060040,

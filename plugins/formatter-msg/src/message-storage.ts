@@ -30,6 +30,9 @@ const ICON_READ_MAIL = 0x100;
 /** A subject prefix: one to three characters without digits, a colon and a space ([MS-OXCMSG] 2.2.1.9). */
 const SUBJECT_PREFIX = /^([^\s\d:]{1,3}: )(.*)$/su;
 
+/** Sensitivity header values ([MS-OXCMAIL] 2.2.3.2.7) to PR_SENSITIVITY. */
+const SENSITIVITY: Record<string, number> = { personal: 1, private: 2, 'company-confidential': 3 };
+
 /** The root storage of a .msg file for `message`. */
 export function messageRoot(message: ParsedMessage): CfbStorage {
   const nameid: CfbStorage = {
@@ -66,7 +69,8 @@ function messageEntries(message: ParsedMessage, embedded: boolean): CfbEntry[] {
   const split = subject ? SUBJECT_PREFIX.exec(subject) : null;
   p.string(Tag.SubjectPrefix, split?.[1]);
   p.string(Tag.NormalizedSubject, split ? split[2] : subject);
-  p.string(Tag.ConversationTopic, split ? split[2] : subject);
+  p.string(Tag.ConversationTopic, message.threadTopic ?? (split ? split[2] : subject));
+  if (message.threadIndex) p.binary(Tag.ConversationIndex, message.threadIndex);
 
   p.time(Tag.ClientSubmitTime, message.date);
   const delivered = message.received ?? message.date;
@@ -99,6 +103,9 @@ function messageEntries(message: ParsedMessage, embedded: boolean): CfbEntry[] {
     p.int32(Tag.Importance, { low: 0, normal: 1, high: 2 }[message.priority]);
     p.int32(Tag.Priority, { low: -1, normal: 0, high: 1 }[message.priority]);
   }
+
+  const sensitivity = SENSITIVITY[message.sensitivity ?? ''];
+  if (sensitivity !== undefined) p.int32(Tag.Sensitivity, sensitivity);
 
   p.string(Tag.Body, message.text);
   if (message.html !== undefined) p.binary(Tag.Html, Buffer.from(utf8Html(message.html), 'utf8'));

@@ -53,6 +53,12 @@ export interface ParsedMessage {
   inReplyTo?: string;
   references?: string;
   priority?: 'high' | 'normal' | 'low';
+  /** Outlook's Thread-Index header, decoded. */
+  threadIndex?: Buffer;
+  /** Outlook's Thread-Topic header. */
+  threadTopic?: string;
+  /** The Sensitivity header, lower case (`personal`, `private`, `company-confidential`). */
+  sensitivity?: string;
   text?: string;
   html?: string;
   attachments: ParsedAttachment[];
@@ -142,6 +148,9 @@ export async function parseMessage(source: ByteSource, options: ParseOptions, de
     inReplyTo: stringHeader(h.get('in-reply-to')),
     references: stringHeader(h.get('references')),
     priority: h.has('priority') ? (h.get('priority') as ParsedMessage['priority']) : undefined,
+    threadIndex: threadIndex(stringHeader(h.get('thread-index'))),
+    threadTopic: stringHeader(h.get('thread-topic')),
+    sensitivity: stringHeader(h.get('sensitivity'))?.toLowerCase(),
     text,
     html,
     attachments,
@@ -256,6 +265,13 @@ function mailboxes(value: unknown): Mailbox[] {
   };
   for (const o of objects) if (o && Array.isArray(o.value)) walk(o.value);
   return out;
+}
+
+/** Thread-Index is base64; anything else is ignored rather than stored as garbage. */
+function threadIndex(value: string | undefined): Buffer | undefined {
+  if (!value || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return undefined;
+  const bytes = Buffer.from(value, 'base64');
+  return bytes.length >= 22 ? bytes : undefined;
 }
 
 /** Unfolded values of one header field, in order. */
