@@ -60,6 +60,10 @@ export async function startApacheWebDav(): Promise<ApacheWebDav> {
   });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  // If the test process ends without stop() (a crash, Ctrl-C), do not leave httpd behind.
+  const killOnExit = (): void => void child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   const origin = `http://127.0.0.1:${port}`;
   try {
     await waitForPort(port, child);
