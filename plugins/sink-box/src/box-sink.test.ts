@@ -191,6 +191,16 @@ describe('Box sink against the Box API double', function () {
     expect(double.list('/Projects/Lost')).to.deep.equal(['lost.eml']);
   });
 
+  it('answers an expired session with TransientError at once, and a new session next time', async () => {
+    const sink = await sinkFor('box:/Projects/Expired');
+    const data = bytes(21_000_000, 5);
+    double.expireNextSession();
+    const err = await expectRejection(sink.create('e.eml', new BufferContent(data), { modifiedAt: SENT }), TransientError);
+    expect(err.message).to.contain('upload session');
+    expect(requests('PUT', /upload_sessions\/[^/]+$/)).to.have.length(1);
+    expect((await sink.create('e.eml', new BufferContent(data), { modifiedAt: SENT })).created).to.equal(true);
+  });
+
   it('aborts the session when a part cannot be sent', async () => {
     const sink = await sinkFor('box:/Projects/Abort');
     for (let i = 0; i < 4; i++) double.server.faults.script({ kind: '503', match: /^PUT \/api\/2\.0\/files\/upload_sessions\//, retryAfterSeconds: 0 });

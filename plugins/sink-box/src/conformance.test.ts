@@ -34,6 +34,14 @@ async function target(folder: string, options: { credentials?: CredentialBroker;
       const at = double.fileAt(`${folder}/${name}`)?.contentModifiedAt;
       return at ? new Date(at) : undefined;
     },
+    putExternally: async (name, bytes) => {
+      // As another Box client would: into the folder, created level by level if need be.
+      let parent = double.folders.get('0')!;
+      for (const segment of folder.split('/').filter(Boolean)) {
+        parent = double.folderAt(`${double.pathOf(parent.id)}/${segment}`) ?? double.addFolder(parent.id, segment);
+      }
+      double.addFile(parent.id, name, bytes);
+    },
     cleanup: async () => double.remove(folder),
   };
 }

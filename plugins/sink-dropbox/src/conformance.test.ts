@@ -35,6 +35,7 @@ async function target(folder: string, options: { credentials?: CredentialBroker;
       const file = double.file(`${folder}/${name}`, ns);
       return file ? new Date(file.clientModified) : undefined;
     },
+    putExternally: async (name, bytes) => void double.putFile(`${folder}/${name}`, bytes, ns),
     cleanup: async () => double.remove(folder, ns),
   };
 }

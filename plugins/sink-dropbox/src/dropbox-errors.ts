@@ -100,7 +100,7 @@ export function mapDropboxError(err: unknown, what: string): FilingSyncError {
       ...options, action: 'Check sinks.dropbox.pathRoot and that the shared or team folder still exists and is shared with the account.',
     });
   }
-  if (/(^|\/)not_found\//.test(summary)) return new TargetMissing(message, options);
+  if (/^path\/not_found\//.test(summary)) return new TargetMissing(message, options);
   if (err.status === 409) return new PermanentError(message, options);
   return httpStatusError(err.status, message, { ...options, retryAfter: headerValue(err.headers as never, 'retry-after') });
 }

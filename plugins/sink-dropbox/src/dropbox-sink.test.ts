@@ -165,6 +165,17 @@ describe('Dropbox sink against the Dropbox API double', function () {
     expect(double.file('/Projects/Back/back.eml')!.content.equals(data)).to.equal(true);
   });
 
+  it('answers an expired session with TransientError at once, and a new session next time', async () => {
+    const sink = await sinkFor('dropbox:/Projects/Expired', { chunkSize: 4 * MiB, uploadThreshold: 4 * MiB });
+    const data = bytes(9 * MiB, 6);
+    double.scriptError({ match: /append_v2$/, status: 409, summary: 'not_found/', error: { '.tag': 'not_found' } });
+    const err = await expectRejection(sink.create('e.eml', new BufferContent(data), { modifiedAt: SENT }), TransientError);
+    expect(err.message).to.contain('upload session');
+    expect(calls('/2/files/upload_session/append_v2')).to.equal(1);
+    expect((await sink.create('e.eml', new BufferContent(data), { modifiedAt: SENT })).created).to.equal(true);
+    expect(calls('/2/files/upload_session/start')).to.equal(2);
+  });
+
   it('maps too_many_write_operations and too_many_requests to TransientError with Retry-After', async () => {
     const sink = await sinkFor('dropbox:/Projects/Busy');
     double.scriptError({ match: /^\/2\/files\/upload$/, status: 429, summary: 'too_many_write_operations/...', error: { reason: { '.tag': 'too_many_write_operations' }, retry_after: 7 }, headers: { 'retry-after': '7' } });

@@ -12,6 +12,8 @@ import {
   type SinkCapabilities,
   type TargetAccess,
   AuthError,
+  PermanentError,
+  TransientError,
   readRange,
   remotePath,
   retrying,
@@ -158,6 +160,16 @@ export class DropboxSink implements Sink {
    * is not sent again, data it lacks is sent again from the Content).
    */
   private async uploadSession(commit: files.CommitInfo, content: Content, signal?: AbortSignal): Promise<files.FileMetadata> {
+    try {
+      return await this.runSession(commit, content, signal);
+    } catch (err) {
+      // An expired or lost session is no reason to give the file up: the next attempt opens a new one.
+      if (err instanceof SessionGone) throw new TransientError(err.message, { cause: err.cause });
+      throw err;
+    }
+  }
+
+  private async runSession(commit: files.CommitInfo, content: Content, signal?: AbortSignal): Promise<files.FileMetadata> {
     const { client, config } = this.options;
     const size = content.size;
     const first = await readRange(content, 0, Math.min(config.chunkSize, size), signal);
@@ -177,6 +189,7 @@ export class DropboxSink implements Sink {
           } catch (err) {
             const correct = incorrectOffset(err);
             if (correct !== undefined && correct <= size) return correct;
+            if (sessionGone(err)) throw new SessionGone(`Dropbox no longer knows the upload session of ${commit.path} (${dropboxErrorSummary(err)}).`, { cause: err });
             throw mapDropboxError(err, `upload session append at ${start} for ${commit.path}`);
           }
         }, policy);
@@ -196,6 +209,7 @@ export class DropboxSink implements Sink {
           }
           // A conflict is an answer, not a failure: create() turns it into {created: false}.
           if (/^path\/conflict\//.test(dropboxErrorSummary(err))) return { conflict: err };
+          if (sessionGone(err)) throw new SessionGone(`Dropbox no longer knows the upload session of ${commit.path} (${dropboxErrorSummary(err)}).`, { cause: err });
           throw mapDropboxError(err, `upload session finish for ${commit.path}`);
         }
       }, policy);
@@ -262,6 +276,17 @@ export class DropboxSink implements Sink {
   private pathOf(name: string): string {
     return this.folderPath === '/' ? `/${name}` : `${this.folderPath}/${name}`;
   }
+}
+
+/**
+ * The upload session is gone (expired after 7 days, closed, or unknown). A PermanentError inside
+ * the session loop, so that `retrying` stops at once; turned into a TransientError for the engine.
+ */
+class SessionGone extends PermanentError {}
+
+/** True for the session-lookup errors that mean the session cannot be continued. */
+function sessionGone(err: unknown): boolean {
+  return /^(lookup_failed\/)?(not_found|closed|not_closed)\//.test(dropboxErrorSummary(err));
 }
 
 /** Dropbox timestamps are ISO 8601 in UTC without fractions (`2026-11-28T14:46:13Z`). */

@@ -94,6 +94,7 @@ export class BoxDouble {
   commitRetryAfter = 0;
   private nextId = 100;
   private loseResponses: RegExp[] = [];
+  private expireNext = false;
   private readonly options: Required<Omit<BoxDoubleOptions, 'faults' | 'jwtPublicKey' | 'maxFileSize'>> & Pick<BoxDoubleOptions, 'jwtPublicKey' | 'maxFileSize'>;
 
   private constructor(readonly server: RunningDouble, options: BoxDoubleOptions) {
@@ -154,6 +155,11 @@ export class BoxDouble {
     for (const t of this.accessTokens.keys()) this.accessTokens.set(t, 0);
   }
 
+  /** The next upload session created is forgotten at once, as an expired one is (its parts and commit get 404). */
+  expireNextSession(): void {
+    this.expireNext = true;
+  }
+
   /** Processes the next request whose `METHOD path` matches, then drops the connection unanswered (a lost reply). */
   loseNextResponse(match: RegExp): void {
     this.loseResponses.push(match);
@@ -181,6 +187,13 @@ export class BoxDouble {
       if (!folder) return undefined;
     }
     return folder;
+  }
+
+  /** The path (`/Projects/A`) of the folder with `id`; `''` for the root. */
+  pathOf(id: string): string {
+    const names: string[] = [];
+    for (let f = this.folders.get(id); f && f.parentId !== undefined; f = this.folders.get(f.parentId)) names.unshift(f.name);
+    return names.length ? `/${names.join('/')}` : '';
   }
 
   /** The file at `path` (`/Projects/A/x.eml`), case-insensitively. */
@@ -272,7 +285,8 @@ export class BoxDouble {
       const problem = this.checkUpload(parent, body.file_name ?? '', body.file_size ?? 0);
       if (problem) return this.error(res, problem.status, problem.code, problem.message, problem.context);
       const session: UploadSession = { id: randomUUID().replace(/-/g, '').toUpperCase(), folderId: parent.id, fileName: body.file_name!, fileSize: body.file_size!, partSize: this.options.partSize, parts: [] };
-      this.sessions.set(session.id, session);
+      if (this.expireNext) this.expireNext = false;
+      else this.sessions.set(session.id, session);
       sendJson(res, 201, this.sessionJson(session));
     })
     .on('PUT', /^\/api\/2\.0\/files\/upload_sessions\/(?<id>[^/]+)$/, async (req, res, p) => {
