@@ -77,6 +77,15 @@ describe('MsgFormatter', () => {
     }
   });
 
+  it('rejects a message beyond the .msg limits with a PermanentError that says which', async () => {
+    const formatter = new MsgFormatter({ workers: 0 });
+    const to = Array.from({ length: 2049 }, (_, i) => `r${i}@example.com`).join(', ');
+    const raw = Buffer.from(`From: a@example.com\r\nTo: ${to}\r\nSubject: too many\r\n\r\nbody\r\n`);
+    const err = await formatter.render(new BufferContent(raw), { scratchDir: dir }).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(PermanentError);
+    expect((err as Error).message).to.match(/at most 2048 recipients/).and.to.match(/2049/);
+  });
+
   it('keeps the error class across worker threads', async () => {
     const formatter = new MsgFormatter({ workers: 1 });
     try {
