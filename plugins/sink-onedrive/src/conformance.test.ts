@@ -35,6 +35,9 @@ function target(sinkPromise: Promise<TestTarget['sink']>, drive: () => DriveStor
         const file = fx.graph.file(drive(), `${folder}/${name}`);
         return file ? new Date(file.fileSystemInfo.lastModifiedDateTime) : undefined;
       },
+      putExternally: async (name, bytes) => {
+        fx.graph.putFile(drive(), `${folder}/${name}`, bytes);
+      },
       cleanup: async () => {
         const item = drive().walk(drive().rootId, folder.split('/'));
         if (item) drive().remove(item.id);

@@ -139,6 +139,9 @@ describe('OneDrive sink against the Graph double', function () {
       expect(requests(/\/me\/drive/)).to.have.length(0);
       const fragments = requests(/^PUT \/upload\//);
       expect(fragments).to.have.length(3); // 10 MiB, 10 MiB, the rest
+      // The upload URL is pre-authenticated and on another host: the SDK sends it no token.
+      expect(fragments.every((f) => f.headers.authorization === undefined)).to.equal(true);
+      expect(fragments.every((f) => f.headers.host === `localhost:${fx.graph.http.port}`)).to.equal(true);
       for (const f of fragments.slice(0, -1)) {
         const [, a, b] = /bytes (\d+)-(\d+)\//.exec(String(f.headers['content-range']))!;
         expect((Number(b) - Number(a) + 1) % GRAPH_FRAGMENT_UNIT).to.equal(0);

@@ -176,6 +176,15 @@ export class OneDriveSink implements Sink {
     return { created: true, entry: toEntry(item, this.displayPath) };
   }
 
+  /**
+   * Nothing to remove, so it resolves 0: an unfinished upload session is invisible in the drive
+   * (the file appears only when its last fragment commits), Graph expires abandoned sessions on
+   * its own and offers no way to list them, and the sink never writes temporary names.
+   */
+  async recover(): Promise<number> {
+    return 0;
+  }
+
   /** Nothing to release: the Graph client holds no connections of its own. */
   async dispose(): Promise<void> {}
 

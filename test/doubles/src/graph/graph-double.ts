@@ -127,6 +127,13 @@ export class GraphDouble {
   get url(): string {
     return this.server.url;
   }
+  /**
+   * Where upload URLs point: the same server by the name `localhost`, a host other than Graph's
+   * (as SharePoint's upload hosts are), so the SDK sends no token there, as the documentation asks.
+   */
+  get uploadBase(): string {
+    return `https://localhost:${this.server.port}`;
+  }
   /** The kit's server: request log and fault injector. */
   get http(): RunningDouble {
     return this.server;
@@ -173,6 +180,21 @@ export class GraphDouble {
   file(drive: DriveStore, path: string): StoredItem | undefined {
     const item = drive.walk(drive.rootId, trimSlashes(path).split('/').filter(Boolean));
     return item && !item.folder ? item : undefined;
+  }
+
+  /**
+   * Stores a file at `path` in `drive` as another client would (creating folders on the way,
+   * replacing a file of that name), bypassing the API and its faults.
+   */
+  putFile(drive: DriveStore, path: string, content: Buffer): StoredItem {
+    const segments = trimSlashes(path).split('/').filter(Boolean);
+    const name = segments.pop();
+    if (!name) throw new Error('putFile needs a file name');
+    let parent = drive.items.get(drive.rootId)!;
+    for (const segment of segments) parent = drive.child(parent.id, segment) ?? drive.add(parent.id, segment, true);
+    const existing = drive.child(parent.id, name);
+    if (existing) drive.remove(existing.id);
+    return drive.add(parent.id, name, false, content);
   }
 
   /** Names in the folder at `path`, or undefined when there is no such folder. */
@@ -365,7 +387,7 @@ export class GraphDouble {
       this.sessions.set(session.id, session);
       this.sessionsCreated++;
       return sendJson(res, 200, {
-        uploadUrl: `${this.url}/upload/${session.id}?tempauth=${randomUUID()}`,
+        uploadUrl: `${this.uploadBase}/upload/${session.id}?tempauth=${randomUUID()}`,
         expirationDateTime: session.expires.toISOString(),
         nextExpectedRanges: ['0-'],
       });
@@ -375,6 +397,11 @@ export class GraphDouble {
 
   /** `PUT`/`GET`/`DELETE` on an upload URL (pre-authenticated: no token needed). */
   private async uploadUrl(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+    // "Don't include the Authorization header": the URL itself authorises the upload.
+    if (req.headers.authorization !== undefined) {
+      req.resume();
+      return sendGraphError(res, 401, 'unauthenticated', 'Upload URLs are pre-authenticated; the request must not carry an Authorization header.');
+    }
     const session = this.sessions.get(id);
     const gone = (): void => sendGraphError(res, 404, 'itemNotFound', 'The upload session was not found.');
     if (req.method === 'DELETE') {
