@@ -1,4 +1,3 @@
-import type { DestinationStream } from 'pino';
 import {
   bootConnector,
   FilingSyncError,
@@ -11,6 +10,7 @@ import {
   type HostDefinition,
   type Location,
   type TargetOutcome,
+  type BootOptions,
 } from '@filing-sync/core';
 import type { SignIns } from './auth/sign-ins.js';
 import { folderLink, type FolderLink } from './ui/folder-link.js';
@@ -78,7 +78,7 @@ export interface DesktopAppOptions {
   host: HostDefinition;
   signIns: SignIns;
   configPath: string;
-  logDestination?: DestinationStream;
+  logDestination?: BootOptions['logDestination'];
 }
 
 interface Observed {

@@ -37,6 +37,11 @@ export interface OAuthService {
   defaults(config: OAuthUserCredentials): { authorizationEndpoint: string; tokenEndpoint: string; userInfoUrl?: string; scopes: readonly string[] };
   /** Reads who signed in from the user-info reply. */
   userOf(body: Record<string, unknown>): string | undefined;
+  /**
+   * Token replies that do not follow RFC 6749 are made to (Egnyte sends `expires_in: -1` for tokens
+   * that never expire); `neverExpires` then marks the token so.
+   */
+  fixTokenReply?(body: Record<string, unknown>): { body: Record<string, unknown>; neverExpires: boolean };
   /** Extra checks of the section (e.g. Egnyte's domain); returns problems. */
   check?(config: OAuthUserCredentials): { key: string; expected: string }[];
 }
@@ -53,6 +58,8 @@ export class OAuthCodeProvider extends TokenSetProvider {
   readonly resources: readonly string[];
   private readonly endpoints: ReturnType<OAuthService['defaults']>;
   private readonly client: oauth.Configuration;
+  /** Set by the token reply fix-up of the last token request. */
+  private lastNeverExpires = false;
 
   constructor(
     private readonly service: OAuthService,
@@ -80,6 +87,21 @@ export class OAuthCodeProvider extends TokenSetProvider {
       undefined,
       config.clientSecret ? oauth.ClientSecretPost(config.clientSecret) : oauth.None(),
     );
+    // Plain HTTP only to this machine's loopback (a test double or local proxy); never across a network.
+    if (new URL(this.endpoints.tokenEndpoint).protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(this.endpoints.tokenEndpoint).hostname)) {
+      oauth.allowInsecureRequests(this.client);
+    }
+    if (service.fixTokenReply) {
+      const fix = service.fixTokenReply;
+      const tokenEndpoint = this.endpoints.tokenEndpoint;
+      this.client[oauth.customFetch] = async (url, options) => {
+        const res = await fetch(url, options as RequestInit);
+        if (url !== tokenEndpoint || !res.ok) return res;
+        const fixed = fix((await res.json()) as Record<string, unknown>);
+        this.lastNeverExpires = fixed.neverExpires;
+        return new Response(JSON.stringify(fixed.body), { status: res.status, headers: res.headers });
+      };
+    }
   }
 
   async startSignIn(redirectUri: string, state: string): Promise<AuthorizationStart> {
@@ -102,14 +124,15 @@ export class OAuthCodeProvider extends TokenSetProvider {
     } catch (err) {
       throw classify(err, this.label, 'sign-in');
     }
-    const tokens = toTokenSet(r);
+    const tokens = toTokenSet(r, this.lastNeverExpires);
     const user = await this.whoAmI(tokens.accessToken);
     return { ...tokens, ...(user ? { user } : {}) };
   }
 
   protected async refresh(refreshToken: string): Promise<TokenSet> {
     try {
-      return toTokenSet(await oauth.refreshTokenGrant(this.client, refreshToken));
+      const r = await oauth.refreshTokenGrant(this.client, refreshToken);
+      return toTokenSet(r, this.lastNeverExpires);
     } catch (err) {
       const e = classify(err, this.label, 'refresh');
       if (e instanceof AuthError) throw new RefreshRefused(e.message);
@@ -130,11 +153,11 @@ export class OAuthCodeProvider extends TokenSetProvider {
   }
 }
 
-function toTokenSet(r: oauth.TokenEndpointResponse): TokenSet {
+function toTokenSet(r: oauth.TokenEndpointResponse, neverExpires: boolean): TokenSet {
   return {
     accessToken: r.access_token,
     ...(r.refresh_token ? { refreshToken: r.refresh_token } : {}),
-    expiresAt: Date.now() + (r.expires_in ?? 3600) * 1000,
+    expiresAt: neverExpires ? null : Date.now() + (r.expires_in ?? 3600) * 1000,
   };
 }
 
@@ -180,6 +203,14 @@ export const EGNYTE_SIGN_IN: OAuthService = {
     return { authorizationEndpoint: `${base}/puboauth/token`, tokenEndpoint: `${base}/puboauth/token`, userInfoUrl: `${base}/pubapi/v1/userinfo`, scopes: ['Egnyte.filesystem'] };
   },
   userOf: (b) => str(b['username']) ?? str(b['email']),
+  fixTokenReply: (body) => {
+    const expiresIn = body['expires_in'];
+    if (typeof expiresIn === 'number' && expiresIn <= 0) {
+      const { expires_in: _dropped, ...rest } = body;
+      return { body: rest, neverExpires: true };
+    }
+    return { body, neverExpires: false };
+  },
   check: (c) => (c.domain || (c.authorizationEndpoint && c.tokenEndpoint) ? [] : [{ key: 'domain', expected: 'the Egnyte domain, as in https://DOMAIN.egnyte.com' }]),
 };
 

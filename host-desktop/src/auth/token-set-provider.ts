@@ -7,7 +7,8 @@ export interface TokenSet {
   accessToken: string;
   /** Absent when the service returned none (the old one then stays valid). */
   refreshToken?: string;
-  expiresAt: number;
+  /** Epoch milliseconds; `null` for a token that does not expire (Egnyte's). */
+  expiresAt: number | null;
   user?: string;
 }
 
@@ -62,8 +63,13 @@ export abstract class TokenSetProvider implements InteractiveCredentialProvider 
     signal?.throwIfAborted();
     let tokens = await this.load();
     if (!tokens) throw this.signInNeeded('nobody is signed in');
-    if (this.stale || tokens.expiresAt - EARLY_MS <= Date.now()) tokens = await this.refreshOnce(tokens);
-    return { type: 'bearer', accessToken: tokens.accessToken, expiresAt: new Date(tokens.expiresAt), ...(tokens.user ? { account: tokens.user } : {}) };
+    if (this.stale || (tokens.expiresAt !== null && tokens.expiresAt - EARLY_MS <= Date.now())) tokens = await this.refreshOnce(tokens);
+    return {
+      type: 'bearer',
+      accessToken: tokens.accessToken,
+      ...(tokens.expiresAt === null ? {} : { expiresAt: new Date(tokens.expiresAt) }),
+      ...(tokens.user ? { account: tokens.user } : {}),
+    };
   }
 
   invalidate(): void {
@@ -78,7 +84,7 @@ export abstract class TokenSetProvider implements InteractiveCredentialProvider 
       configured: true,
       signedIn: !!tokens,
       ...(tokens?.user ? { user: tokens.user } : {}),
-      ...(tokens ? { expiresAt: new Date(tokens.expiresAt).toISOString() } : {}),
+      ...(tokens && tokens.expiresAt !== null ? { expiresAt: new Date(tokens.expiresAt).toISOString() } : {}),
       ...(this.problem ? { problem: this.problem } : {}),
     };
   }
