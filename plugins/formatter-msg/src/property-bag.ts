@@ -74,10 +74,6 @@ export class PropertyBag {
     return this.set({ tag, flags, sizeField: 0xffffffff, reserved, storage: { kind: 'storage', name: substgName(tag), ...storage } });
   }
 
-  has(tag: number): boolean {
-    return this.entries.has(tag);
-  }
-
   private set(e: Entry): this {
     const type = e.tag & 0xffff;
     if (e.fixed && ![PropType.Integer16, PropType.Integer32, PropType.Boolean, PropType.Time].includes(type as 2)) {
