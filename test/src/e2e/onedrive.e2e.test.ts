@@ -141,6 +141,9 @@ describe('service host, end to end to SharePoint and OneDrive (Graph double)', f
     expect(graphCalls.every((r) => /^Bearer /.test(String(r.headers.authorization)))).to.equal(true);
     expect(graphCalls.every((r) => r.headers['user-agent'] === GRAPH_USER_AGENT)).to.equal(true);
 
+    // The write-access probes of check() left no upload session open.
+    expect(graph.openSessions).to.equal(0);
+
     // A second run finds nothing to do and writes nothing.
     const uploads = graph.http.requests.filter((r) => r.method === 'PUT').length;
     const second = await run();
