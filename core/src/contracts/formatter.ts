@@ -30,4 +30,6 @@ export interface Formatter {
    * any other rejection is treated the same way.
    */
   render(message: Content, context: RenderContext): Promise<Content>;
+  /** Releases what the formatter holds (worker threads). Called when the engine stops. Never rejects. */
+  close?(): Promise<void>;
 }

@@ -148,6 +148,7 @@ export class Engine {
       }
     } finally {
       await this.deps.sinks.dispose();
+      await Promise.all(this.deps.formatters.map((f) => f.close?.().catch(() => {})));
     }
     return summary;
   }
