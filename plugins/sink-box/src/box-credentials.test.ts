@@ -7,6 +7,7 @@ import { AuthError, ConfigError, type Logger } from '@filing-sync/core';
 import { BoxDouble, testCertificate, trustTestCertificate } from '@filing-sync/doubles';
 import { createBoxCredentialProviderFactory, type BoxCredentialsConfig } from './box-credentials.js';
 import { BoxSinkRetryStrategy } from './box-retry-strategy.js';
+import { FileTokenStorage } from './box-token-file.js';
 
 const silentLogger = { debug() {}, info() {}, warn() {}, error() {}, child() { return silentLogger; } } as unknown as Logger;
 
@@ -72,6 +73,43 @@ describe('Box credentials', function () {
     await provider.get({ resource: 'box' });
     expect(double.tokenRequests).to.have.length(1);
     expect(double.tokenRequests[0]).to.include({ grant_type: 'client_credentials', box_subject_type: 'user', box_subject_id: '4242', client_id: 'box-client-id' });
+  });
+});
+
+describe('Box OAuth tokens kept by a sign-in', function () {
+  let double: BoxDouble;
+  let dir: string;
+  let factory: ReturnType<typeof createBoxCredentialProviderFactory>;
+
+  before(async () => {
+    await trustTestCertificate();
+    factory = createBoxCredentialProviderFactory({ agentOptions: { ca: [(await testCertificate()).cert] } });
+  });
+  beforeEach(async () => {
+    double = await BoxDouble.start();
+    dir = await mkdtemp(path.join(tmpdir(), 'box-oauth-'));
+  });
+  afterEach(async () => {
+    await double.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('works from a token file alone, and asks for a sign-in when there is none', async () => {
+    const tokenFile = path.join(dir, 'tokens.json');
+    const provider = factory.create({ method: 'oauth', clientId: 'box-client-id', clientSecret: 'box-client-secret', tokenFile, baseUrl: double.url }, { logger: silentLogger, stateDir: dir });
+    const err = await provider.get({ resource: 'box' }).then(() => undefined, (e: unknown) => e);
+    expect(err).to.be.instanceOf(AuthError);
+    expect((err as AuthError).action).to.match(/Sign in to Box/);
+    // The sign-in stores its tokens; the provider picks them up and rotates from there.
+    const first = double.issueRefreshToken();
+    await new FileTokenStorage(tokenFile).store({ accessToken: double.issueAccessToken(), refreshToken: first, expiresIn: 3600 });
+    const credential = await provider.get({ resource: 'box' });
+    expect(credential.type).to.equal('bearer');
+    expect(double.grants.refresh_token ?? 0).to.equal(0);
+    provider.invalidate({ resource: 'box' });
+    await provider.get({ resource: 'box' });
+    expect(double.refreshTokens.has(first)).to.equal(false);
+    expect(double.grants.refresh_token).to.equal(1);
   });
 });
 

@@ -41,7 +41,7 @@ export const BoxCredentialsConfigSchema = Type.Union([
     method: Type.Literal('oauth'),
     clientId: Type.String({ minLength: 1, description: 'Client id of the Box app.' }),
     clientSecret: secret('Client secret of the Box app (Box OAuth has no PKCE public clients).'),
-    refreshToken: secret('Refresh token from the sign-in. Box spends it on first use; the new ones are kept in tokenFile.'),
+    refreshToken: Type.Optional(secret('Refresh token from the sign-in. Box spends it on first use; the new ones are kept in tokenFile. Leave it out when a sign-in writes tokenFile itself.')),
     tokenFile: Type.Optional(Type.String({ description: 'Where rotated tokens are kept (default: box-oauth-tokens.json in the state folder).' })),
     ...BoxEndpointsSchema,
   }, { additionalProperties: false }),
@@ -71,16 +71,15 @@ export class BoxTokenProvider implements CredentialProvider {
   readonly resources = ['box'] as const;
   private current: { accessToken: string; expiresAt: Date } | undefined;
   private renewing: Promise<{ accessToken: string; expiresAt: Date }> | undefined;
-  private stored: FileTokenStorage | undefined;
+  // The stored access token is tried only until the service refuses one.
+  private trustStoredAccessToken = true;
 
   constructor(
     private readonly auth: Authentication,
     private readonly networkSession: NetworkSession,
-    /** For OAuth: the token file, whose access token is used while it is valid. */
-    stored?: FileTokenStorage,
-  ) {
-    this.stored = stored;
-  }
+    /** For OAuth: the token file (its access token is used while valid; its refresh token renews). */
+    private readonly stored?: FileTokenStorage,
+  ) {}
 
   /**
    * A valid access token. Rejects with {@link AuthError} when Box refuses the app's credentials
@@ -88,7 +87,7 @@ export class BoxTokenProvider implements CredentialProvider {
    * be reached or throttles.
    */
   async get(): Promise<Credential> {
-    if (!this.current && this.stored) {
+    if (!this.current && this.stored && this.trustStoredAccessToken) {
       const expiresAt = await this.stored.accessTokenExpiresAt();
       const token = await this.stored.get();
       if (expiresAt && token?.accessToken) this.current = { accessToken: token.accessToken, expiresAt };
@@ -104,10 +103,15 @@ export class BoxTokenProvider implements CredentialProvider {
   /** Forgets the current token, so the next `get` fetches a new one. Never rejects. */
   invalidate(): void {
     this.current = undefined;
-    this.stored = undefined;
+    this.trustStoredAccessToken = false;
   }
 
   private async renew(): Promise<{ accessToken: string; expiresAt: Date }> {
+    if (this.stored && !(await this.stored.get())?.refreshToken) {
+      throw new AuthError(`No Box refresh token: none in credentials.box.refreshToken and none in ${this.stored.file}.`, {
+        action: 'Sign in to Box (or put a refresh token in credentials.box.refreshToken), then restart.',
+      });
+    }
     try {
       const token = await this.auth.refreshToken(this.networkSession);
       if (!token.accessToken) throw new AuthError('Box returned no access token.');
@@ -168,9 +172,9 @@ export function createBoxCredentialProviderFactory(transport: BoxTransportOption
     if (config.method === 'oauth') {
       need('clientId', config.clientId, 'the client id of the Box app');
       need('clientSecret', config.clientSecret, 'the client secret of the Box app');
-      need('refreshToken', config.refreshToken, 'the refresh token from the Box sign-in');
+      if (config.refreshToken !== undefined) need('refreshToken', config.refreshToken, 'the refresh token from the Box sign-in (or leave it out when the sign-in keeps tokenFile)');
       if (issues.length) throw new ConfigError(issues);
-      const storage = new FileTokenStorage(config.tokenFile ?? path.join(context.stateDir, 'box-oauth-tokens.json'), config.refreshToken);
+      const storage = new FileTokenStorage(config.tokenFile ?? path.join(context.stateDir, 'box-oauth-tokens.json'), config.refreshToken || undefined);
       const auth = new BoxOAuth({ config: new OAuthConfig({ clientId: config.clientId, clientSecret: config.clientSecret, tokenStorage: storage }) });
       return new BoxTokenProvider(auth, session, storage);
     }

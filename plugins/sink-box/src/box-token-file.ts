@@ -28,17 +28,21 @@ export class FileTokenStorage implements TokenStorage {
   constructor(
     /** The token file. */
     readonly file: string,
-    /** The refresh token in the config. */
-    private readonly configuredRefreshToken: string,
+    /**
+     * The refresh token in the config, if any. Without one, the file alone holds the tokens (as
+     * the desktop sign-in writes them).
+     */
+    private readonly configuredRefreshToken?: string,
   ) {}
 
   async store(token: AccessToken): Promise<undefined> {
     const expiresAt = token.expiresIn === undefined ? undefined : Date.now() + token.expiresIn * 1000;
+    const current = await this.load();
     await this.write({
-      seed: seedOf(this.configuredRefreshToken),
+      seed: current.seed,
       ...(token.accessToken ? { accessToken: token.accessToken } : {}),
       // A token reply without a refresh token keeps the one we have.
-      refreshToken: token.refreshToken ?? (await this.load()).refreshToken,
+      refreshToken: token.refreshToken ?? current.refreshToken,
       ...(expiresAt === undefined ? {} : { expiresAt }),
     });
     return undefined;
@@ -70,13 +74,19 @@ export class FileTokenStorage implements TokenStorage {
 
   private async load(): Promise<TokenFile> {
     if (this.cache) return this.cache;
-    const seed = seedOf(this.configuredRefreshToken);
     let stored: TokenFile | undefined;
     try {
       stored = JSON.parse(await readFile(this.file, 'utf8')) as TokenFile;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
+    if (this.configuredRefreshToken === undefined) {
+      // Not cached while empty: the sign-in may write the file later.
+      if (!stored) return { seed: '' };
+      this.cache = stored;
+      return stored;
+    }
+    const seed = seedOf(this.configuredRefreshToken);
     this.cache = stored && stored.seed === seed ? stored : { seed, refreshToken: this.configuredRefreshToken };
     return this.cache;
   }
