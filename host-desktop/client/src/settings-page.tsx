@@ -31,7 +31,7 @@ function NamePreview({ template, format }: { template: string; format: string })
   );
 }
 
-function Field({ f, value, onChange, issues }: { f: SettingField; value: string; onChange: (v: string) => void; issues: Issue[] }) {
+function Field({ f, value, onChange, issues, isSet }: { f: SettingField; value: string; onChange: (v: string) => void; issues: Issue[]; isSet: boolean }) {
   const mine = issuesFor(f.key, issues);
   const id = `field-${f.key}`;
   return (
@@ -45,6 +45,8 @@ function Field({ f, value, onChange, issues }: { f: SettingField; value: string;
             </option>
           ))}
         </select>
+      ) : f.kind === 'secret' ? (
+        <input id={id} name={f.key} type="password" autocomplete="off" placeholder={isSet ? 'set (leave empty to keep it)' : 'not set'} value={value} onInput={(e) => onChange((e.target as HTMLInputElement).value)} />
       ) : (
         <input id={id} name={f.key} type="text" inputMode={f.kind === 'integer' ? 'numeric' : f.kind === 'url' ? 'url' : 'text'} value={value} onInput={(e) => onChange((e.target as HTMLInputElement).value)} />
       )}
@@ -67,13 +69,13 @@ export function SettingsPage() {
   const [message, setMessage] = useState<string | undefined>();
   const [saving, setSaving] = useState(false);
 
-  useEffect(() => {
+  const load = () =>
     getJson<SettingsView>('/api/settings').then((v) => {
       setView(v);
       setValues(Object.fromEntries(Object.entries(v.values).map(([k, x]) => [k, x === undefined ? '' : String(x)])));
       setIssues(v.issues);
     }, (e: unknown) => setMessage(String(e)));
-  }, []);
+  useEffect(() => void load(), []);
 
   if (!view) return <p>{message ?? 'Loading…'}</p>;
   const known = new Set(view.fields.map((f) => f.key));
@@ -85,7 +87,7 @@ export function SettingsPage() {
     setMessage(undefined);
     try {
       await send('PUT', '/api/settings', { values });
-      setIssues([]);
+      await load();
       setMessage('Saved. The connector restarted with the new settings.');
     } catch (err) {
       if (err instanceof ApiError && err.problem.issues) setIssues(err.problem.issues);
@@ -101,7 +103,7 @@ export function SettingsPage() {
       <form onSubmit={(e) => void save(e)} data-testid="settings-form">
         {view.fields.map((f) => (
           <div key={f.key}>
-            <Field f={f} value={values[f.key] ?? ''} issues={issues} onChange={(v) => setValues({ ...values, [f.key]: v })} />
+            <Field f={f} value={values[f.key] ?? ''} isSet={!!view.secretsSet[f.key]} issues={issues} onChange={(v) => setValues({ ...values, [f.key]: v })} />
             {f.key === 'naming.template' ? <NamePreview template={values[f.key] ?? ''} format={values['defaultFormat'] || 'msg'} /> : null}
           </div>
         ))}

@@ -59,7 +59,7 @@ export interface AccountStatus {
 export interface SettingField {
   key: string;
   label: string;
-  kind: 'text' | 'url' | 'integer' | 'choice';
+  kind: 'text' | 'url' | 'integer' | 'choice' | 'secret';
   help: string;
   options?: string[];
 }
@@ -67,5 +67,7 @@ export interface SettingField {
 export interface SettingsView {
   fields: SettingField[];
   values: Record<string, string | number | undefined>;
+  /** Write-only settings: whether each has a value (never the value). */
+  secretsSet: Record<string, boolean>;
   issues: { key: string; expected: string; found?: string }[];
 }

@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import open from 'open';
 import { SignIns } from '../auth/sign-ins.js';
 import { userTokenStore } from '../auth/user-token-store.js';
@@ -24,6 +26,7 @@ export interface RunDesktopOptions {
 export async function runDesktop(options: RunDesktopOptions = {}): Promise<void> {
   const dataDir = resolve(options.dataDir ?? defaultDataDir());
   const configPath = resolve(options.configPath ?? configFileIn(dataDir));
+  if (!existsSync(configPath)) await writeStarterConfig(configPath);
   const signIns = new SignIns(userTokenStore(dataDir));
   const app = new DesktopApp({ host: desktopHost({ signIns }), signIns, configPath });
   await app.start();
@@ -41,6 +44,8 @@ export async function runDesktop(options: RunDesktopOptions = {}): Promise<void>
     },
     onQuit: () => quit(),
   });
+  process.once('SIGINT', () => quit());
+  process.once('SIGTERM', () => quit());
   process.stdout.write(`filing-sync is running: ${ui.url}  (quit from the page, or press Ctrl-C)\n`);
   const status = await app.status();
   if (status.state === 'stopped') process.stdout.write(`The connector is not running: ${status.stoppedReason ?? ''}\n${status.action ?? ''}\nOpen the page to fix the settings.\n`);
@@ -48,11 +53,16 @@ export async function runDesktop(options: RunDesktopOptions = {}): Promise<void>
     await open(ui.url).catch((err: Error) => process.stdout.write(`Could not open the browser (${err.message}); open ${ui.url} yourself.\n`));
   }
 
-  process.once('SIGINT', () => quit());
-  process.once('SIGTERM', () => quit());
   await quitting;
   process.stdout.write('stopping: finishing what is being written…\n');
   await app.stop();
   await ui.close();
   process.stdout.write('stopped\n');
+}
+
+/** The first run's config: empty settings for the page to fill in, state beside the config. */
+async function writeStarterConfig(path: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const starter = { source: {}, stateDir: './state' };
+  await writeFile(path, `${JSON.stringify(starter, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
 }

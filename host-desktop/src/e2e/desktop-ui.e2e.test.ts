@@ -140,6 +140,29 @@ describe('desktop UI in a real browser (chromium + playwright-core)', function (
     expect(await readFile(d.configPath, 'utf8')).to.equal(before);
   });
 
+  it('saves valid settings, keeps the token write-only, and restarts the connector with them', async () => {
+    await page.locator('input[name="naming.template"]').fill('{sent:iso} {from.name} {subject}');
+    await page.locator('input[name="concurrency.filings"]').fill('2');
+    await page.locator('select[name="defaultFormat"]').selectOption('msg');
+    const token = page.locator('input[name="source.token"]');
+    expect(await token.getAttribute('placeholder')).to.match(/^set/);
+    expect(await token.inputValue()).to.equal('');
+    await token.fill(d.filing.token);
+    await page.getByTestId('save-settings').click();
+    await page.getByTestId('settings-message').filter({ hasText: 'Saved' }).waitFor();
+    const saved = JSON.parse(await readFile(d.configPath, 'utf8')) as { naming: { template: string }; concurrency: { filings: number }; source: Record<string, string> };
+    expect(saved.naming.template).to.equal('{sent:iso} {from.name} {subject}');
+    expect(saved.concurrency.filings).to.equal(2);
+    // The token went to a file only the user reads; the config names the file, the page never sees it.
+    expect(saved.source['token']).to.equal(undefined);
+    expect((await readFile(saved.source['tokenFile']!, 'utf8')).trim()).to.equal(d.filing.token);
+    expect(await token.inputValue()).to.equal('');
+    expect(await page.content()).not.to.contain(d.filing.token);
+    await eventually('the connector to run with the new settings', async () => (await d.app.status()).state === 'running');
+    await d.filing.addFiling({ id: 'F-renamed', location: 'L1', raw: message('Fire strategy') });
+    await eventually('the new filing to be written', async () => (await readdir(d.target('surrey'))).includes('20261128T144613Z Ana Ruiz Fire strategy.eml'));
+  });
+
   it('signs in to Microsoft through the authorisation-code flow with PKCE and shows the account', async () => {
     await page.getByTestId('nav-accounts').click();
     const account = page.locator('[data-testid="account"][data-account="microsoft-user"]');

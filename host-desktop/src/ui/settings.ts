@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, open, rename } from 'node:fs/promises';
-import { dirname, extname } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import {
   ConfigError,
   ConnectorConfigSchema,
@@ -21,7 +21,8 @@ import {
 export interface SettingField {
   key: string;
   label: string;
-  kind: 'text' | 'url' | 'integer' | 'choice';
+  /** `secret`: write-only; the page gets only whether one is set, never the value. */
+  kind: 'text' | 'url' | 'integer' | 'choice' | 'secret';
   help: string;
   /** The allowed values of a `choice`. */
   options?: readonly string[];
@@ -35,6 +36,7 @@ export interface SettingField {
 export const SETTING_FIELDS: readonly SettingField[] = [
   { key: 'source.url', label: 'Filing service URL', kind: 'url', help: 'The address of your filing service, e.g. https://filing.example.com' },
   { key: 'source.tenant', label: 'Tenant', kind: 'text', help: 'Your organisation at the filing service.' },
+  { key: 'source.token', label: 'Filing service token', kind: 'secret', help: 'The token your administrator gave you. Kept in a file only you can read; never shown again.' },
   { key: 'naming.template', label: 'File name template', kind: 'text', help: `Tokens: ${NAME_TEMPLATE_TOKENS.join(' ')}` },
   { key: 'defaultFormat', label: 'Default format', kind: 'choice', options: ['msg', 'eml'], help: 'Outlook .msg or standard .eml, for locations that do not say.' },
   { key: 'concurrency.filings', label: 'Filings at once', kind: 'integer', help: 'How many filings are written at the same time (1 to 64).' },
@@ -52,6 +54,7 @@ export function readSettings(configPath: string): SettingValues {
   const raw = existsSync(configPath) ? readConfigFile(configPath) : {};
   const values: SettingValues = {};
   for (const f of SETTING_FIELDS) {
+    if (f.kind === 'secret') continue;
     const v = getPath(raw, f.key);
     if (typeof v === 'string' || typeof v === 'number') values[f.key] = v;
   }
@@ -59,6 +62,17 @@ export function readSettings(configPath: string): SettingValues {
   values['concurrency.filings'] ??= 4;
   values['defaultFormat'] ??= 'msg';
   return values;
+}
+
+/** Which write-only settings have a value, without the values. @public */
+export function secretsSet(configPath: string): Record<string, boolean> {
+  const raw = existsSync(configPath) ? readConfigFile(configPath) : {};
+  return { 'source.token': getPath(raw, 'source.token') !== undefined || getPath(raw, 'source.tokenFile') !== undefined };
+}
+
+/** The file a token typed into the page is kept in: beside the config, readable only by the user. @public */
+export function tokenFileFor(configPath: string): string {
+  return join(dirname(configPath), 'filing-service.token');
 }
 
 /**
@@ -73,9 +87,15 @@ export async function saveSettings(configPath: string, values: SettingValues, so
   }
   const raw = existsSync(configPath) ? readConfigFile(configPath) : {};
   const issues: ConfigIssue[] = [];
+  let newToken: string | undefined;
   for (const f of SETTING_FIELDS) {
     if (!(f.key in values)) continue;
     const v = values[f.key];
+    if (f.kind === 'secret') {
+      // Empty keeps what is set; a value goes to a user-only file, and the config names the file.
+      if (typeof v === 'string' && v.trim() !== '') newToken = v.trim();
+      continue;
+    }
     if (v === undefined || v === '') {
       issues.push({ key: f.key, expected: `a value (${f.help})` });
       continue;
@@ -88,8 +108,16 @@ export async function saveSettings(configPath: string, values: SettingValues, so
       else setPath(raw, f.key, n);
     } else setPath(raw, f.key, String(v).trim());
   }
+  if (newToken !== undefined) {
+    setPath(raw, 'source.tokenFile', tokenFileFor(configPath));
+    delete (raw['source'] as Record<string, unknown>)['token'];
+  }
   // Checked on a copy with references resolved and defaults filled in; the file keeps them as written.
   const candidate = structuredClone(raw);
+  if (newToken !== undefined) {
+    delete (candidate['source'] as Record<string, unknown>)['tokenFile'];
+    setPath(candidate, 'source.token', newToken);
+  }
   try {
     resolveReferences(candidate, configBaseDir(configPath));
     const sections: ConfigSection[] = [{ path: '', schema: ConnectorConfigSchema }];
@@ -108,8 +136,10 @@ export async function saveSettings(configPath: string, values: SettingValues, so
       else throw err;
     }
   }
-  if (issues.length) throw new ConfigError(dedupe(issues));
-  await writeJson(configPath, raw);
+  // A problem with the token never quotes it back to the page.
+  if (issues.length) throw new ConfigError(dedupe(issues).map((i) => (i.key.startsWith('source.token') ? { key: i.key, expected: i.expected } : i)));
+  if (newToken !== undefined) await writePrivate(tokenFileFor(configPath), `${newToken}\n`);
+  await writePrivate(configPath, `${JSON.stringify(raw, null, 2)}\n`);
 }
 
 function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
@@ -122,13 +152,13 @@ function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
   });
 }
 
-async function writeJson(path: string, value: unknown): Promise<void> {
+async function writePrivate(path: string, text: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   // The config may name secrets (token files, client ids): only the user reads it.
   const fh = await open(tmp, 'wx', 0o600);
   try {
-    await fh.writeFile(`${JSON.stringify(value, null, 2)}\n`);
+    await fh.writeFile(text);
     await fh.sync();
   } finally {
     await fh.close();
@@ -136,7 +166,3 @@ async function writeJson(path: string, value: unknown): Promise<void> {
   await rename(tmp, path);
 }
 
-/** Whether a config file exists to read settings from. */
-export function hasConfig(path: string): boolean {
-  return existsSync(path) && readFileSync(path).length > 0;
-}

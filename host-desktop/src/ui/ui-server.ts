@@ -11,7 +11,7 @@ import type { DesktopApp } from '../desktop-app.js';
 import { folderLink } from './folder-link.js';
 import { previewName } from './naming-preview.js';
 import { LocalGuard, CSRF_HEADER } from './security.js';
-import { SETTING_FIELDS, readSettings, saveSettings, type SettingValues } from './settings.js';
+import { SETTING_FIELDS, readSettings, saveSettings, secretsSet, type SettingValues } from './settings.js';
 
 /** The port the UI listens on unless told otherwise: fixed, so a bookmark keeps working. @public */
 export const DEFAULT_UI_PORT = 47615;
@@ -144,6 +144,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   http.get('/api/settings', async () => ({
     fields: SETTING_FIELDS,
     values: readSettings(options.configPath),
+    secretsSet: secretsSet(options.configPath),
     issues: app.configIssues,
   }));
   http.put<{ Body: { values?: SettingValues } }>('/api/settings', async (req, reply) =>
