@@ -303,6 +303,15 @@ export class DesktopApp {
     return c.store.targets(filingId).find((r) => r.target === target)?.outcome ?? 'pending';
   }
 
+  /**
+   * Forgets what is known of the targets' access (after a sign-in or sign-out), so the next look
+   * checks them again instead of showing "needs sign-in" from before.
+   */
+  recheckTargets(): void {
+    this.probes.clear();
+    for (const [target, seen] of this.observed) if (seen.state === 'needs-sign-in') this.observed.delete(target);
+  }
+
   private onOutcome(filing: Filing, outcome: TargetOutcome): void {
     if (outcome.outcome === 'skipped') {
       this.observe(outcome.target, 'skipped', outcome.reason ?? 'no permission');

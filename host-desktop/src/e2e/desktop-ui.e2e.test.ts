@@ -24,6 +24,7 @@ describe('desktop UI in a real browser (chromium + playwright-core)', function (
         { id: 'L1', name: 'Surrey Court', format: 'eml', targets: ['surrey'] },
         { id: 'L2', name: 'Harbour Bridge', format: 'msg', targets: ['harbour', 'locked'] },
         { id: 'L3', name: 'Old Archive', format: 'eml', targets: ['archive'] },
+        { id: 'L4', name: 'Cloud Projects', format: 'eml', targets: ['onedrive:/Projects/Cloud'] },
       ],
     });
     await mkdir(d.target('locked'), { recursive: true });
@@ -164,6 +165,13 @@ describe('desktop UI in a real browser (chromium + playwright-core)', function (
   });
 
   it('signs in to Microsoft through the authorisation-code flow with PKCE and shows the account', async () => {
+    // Before the sign-in, a OneDrive target cannot be written: the filing waits and the target says why.
+    await d.filing.addFiling({ id: 'F-cloud', location: 'L4', raw: message('Cloud handover') });
+    await page.getByTestId('nav-locations').click();
+    const cloud = page.locator('[data-testid="target-row"][data-target="onedrive:/Projects/Cloud"]');
+    await cloud.getByTestId('target-state').filter({ hasText: 'needs sign-in' }).waitFor();
+    expect(d.filing.filing('F-cloud')!.state).not.to.equal('done');
+
     await page.getByTestId('nav-accounts').click();
     const account = page.locator('[data-testid="account"][data-account="microsoft-user"]');
     await account.getByTestId('sign-in').click();
@@ -180,6 +188,13 @@ describe('desktop UI in a real browser (chromium + playwright-core)', function (
     // The tokens are on disk only in the user's 0600 vault file.
     const vaultFile = join(d.dataDir, 'tokens.json');
     expect(existsSync(vaultFile)).to.equal(true);
+    // With the user's token the waiting filing reaches their OneDrive.
+    await eventually('the cloud filing to be written', () => d.filing.filing('F-cloud')?.state === 'done');
+    const drive = d.graph!.myDrive;
+    const folder = drive.walk(drive.rootId, ['Projects', 'Cloud'])!;
+    expect(drive.children(folder.id).map((i) => i.name)).to.deep.equal(['20261128T144613Z Ana Ruiz Cloud handover.eml']);
+    await page.getByTestId('nav-locations').click();
+    await cloud.getByTestId('target-state').filter({ hasText: /^ok$/ }).waitFor();
   });
 
   it('refuses a state-changing request from the page without the CSRF token', async () => {

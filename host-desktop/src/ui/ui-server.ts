@@ -123,6 +123,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   http.post<{ Params: { name: string } }>('/api/accounts/:name/sign-out', async (req, reply) =>
     guarded(reply, async () => {
       await signIns.signOut(req.params.name);
+      app.recheckTargets();
       return { signedOut: req.params.name };
     }),
   );
@@ -130,6 +131,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     const callback = new URL(req.url, `http://127.0.0.1:${port}`);
     try {
       const account = await signIns.complete(callback);
+      app.recheckTargets();
       return reply.redirect(`/#accounts:signed-in:${encodeURIComponent(account.name)}`, 303);
     } catch (raw) {
       const err = toFilingSyncError(raw);
