@@ -10,7 +10,7 @@
  * conformance suite; replace its HTTP calls with your service's.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -112,24 +112,24 @@ async function tsconfig(text, dest) {
   return `${JSON.stringify(config, null, 2)}\n`;
 }
 
+/** Copies `from` (a file or a folder) to `to`, renaming as it goes; returns the files written. */
 async function copyTree(from, to, name, packageName, dest) {
-  const stat = await readdir(from, { withFileTypes: true }).catch(() => undefined);
-  if (!stat) {
-    const base = path.basename(from);
-    let text = await readFile(from, 'utf8');
-    if (base === 'package.json') text = packageJson(text, name, packageName);
-    else if (base === 'tsconfig.json') text = await tsconfig(text, dest);
-    else if (base === 'plugin-info.ts') text = pluginInfo(renameIdentifiers(text, name), name);
-    else if (base === 'README.md') text = readmeNote(name, packageName) + text;
-    else if (base.endsWith('.ts')) text = renameIdentifiers(text, name);
-    const target = path.join(path.dirname(to), base.replace(/^webdav-/, `${name}-`));
-    await mkdir(path.dirname(target), { recursive: true });
-    await writeFile(target, text);
-    return 1;
+  if ((await stat(from)).isDirectory()) {
+    let count = 0;
+    for (const entry of await readdir(from)) count += await copyTree(path.join(from, entry), path.join(to, entry), name, packageName, dest);
+    return count;
   }
-  let count = 0;
-  for (const entry of stat) count += await copyTree(path.join(from, entry.name), path.join(to, entry.name), name, packageName, dest);
-  return count;
+  const base = path.basename(from);
+  let text = await readFile(from, 'utf8');
+  if (base === 'package.json') text = packageJson(text, name, packageName);
+  else if (base === 'tsconfig.json') text = await tsconfig(text, dest);
+  else if (base === 'plugin-info.ts') text = pluginInfo(renameIdentifiers(text, name), name);
+  else if (base === 'README.md') text = readmeNote(name, packageName) + text;
+  else if (base.endsWith('.ts')) text = renameIdentifiers(text, name);
+  const target = path.join(path.dirname(to), base.replace(/^webdav-/, `${name}-`));
+  await mkdir(path.dirname(target), { recursive: true });
+  await writeFile(target, text);
+  return 1;
 }
 
 const { name, dest, packageName } = parseArgs(process.argv.slice(2));

@@ -1,4 +1,7 @@
-/** Every group of checks, in the order they run. */
+/**
+ * The checks of the suite, one module per group.
+ * @packageDocumentation
+ */
 import type { CheckGroup } from '../check.js';
 import { accessChecks } from './access-checks.js';
 import { concurrencyChecks } from './concurrency-checks.js';
@@ -8,6 +11,7 @@ import { nameChecks } from './name-checks.js';
 import { placementChecks } from './placement-checks.js';
 import { writeChecks } from './write-checks.js';
 
+/** Every group of checks, in the order they run. */
 export const CHECK_GROUPS: readonly CheckGroup[] = [
   contractChecks,
   writeChecks,
