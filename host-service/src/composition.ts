@@ -1,5 +1,10 @@
 import { fileURLToPath } from 'node:url';
-import type { HostDefinition } from '@filing-sync/core';
+import type { CredentialProviderFactory, HostDefinition } from '@filing-sync/core';
+import { boxCredentialProviderFactory } from '@filing-sync/sink-box';
+import { dropboxCredentialProviderFactory } from '@filing-sync/sink-dropbox';
+import { egnyteCredentialProviderFactory } from '@filing-sync/sink-egnyte';
+import { microsoftGraphCredentials } from '@filing-sync/sink-onedrive';
+import { projectWiseCredentialProviderFactory } from '@filing-sync/sink-projectwise';
 
 /**
  * The service host's composition root: which plugins and credential providers it registers.
@@ -11,18 +16,36 @@ export const SERVICE_PLUGINS: readonly string[] = [
   '@filing-sync/formatter-eml',
   '@filing-sync/formatter-msg',
   '@filing-sync/sink-filesystem',
+  '@filing-sync/sink-onedrive',
+  '@filing-sync/sink-dropbox',
+  '@filing-sync/sink-box',
+  '@filing-sync/sink-egnyte',
+  '@filing-sync/sink-projectwise',
 ];
 
 /**
- * The service host's definition for {@link bootConnector}: service-level credentials only
- * (config files, environment, secret files, app-only OAuth).
+ * Service-level credentials only: app-only OAuth (MSAL client credentials, Box CCG/JWT), stored
+ * refresh tokens and secrets from the config, the environment or secret files. Each is used only
+ * when its `credentials.<name>` section is configured.
+ * @public
+ */
+export const SERVICE_CREDENTIALS: readonly CredentialProviderFactory[] = [
+  microsoftGraphCredentials as CredentialProviderFactory,
+  dropboxCredentialProviderFactory as CredentialProviderFactory,
+  boxCredentialProviderFactory as CredentialProviderFactory,
+  egnyteCredentialProviderFactory as CredentialProviderFactory,
+  projectWiseCredentialProviderFactory as CredentialProviderFactory,
+];
+
+/**
+ * The service host's definition for {@link bootConnector}.
  * @public
  */
 export function serviceHost(): HostDefinition {
   return {
     variant: 'service',
     plugins: SERVICE_PLUGINS,
-    credentialFactories: [],
+    credentialFactories: SERVICE_CREDENTIALS,
     resolveFrom: import.meta.url,
     // The package folder: where an installation keeps Sync-license.lic (and its config).
     installDir: fileURLToPath(new URL('..', import.meta.url)),

@@ -3,8 +3,7 @@
  * (box-node-sdk 10), and the `box` credential provider (CCG, OAuth with rotating refresh tokens, JWT).
  * @packageDocumentation
  */
-import { CredentialProviderFactory, type RegisterPlugin, SinkFactory } from '@filing-sync/core';
-import { boxCredentialProviderFactory } from './box-credentials.js';
+import { type RegisterPlugin, SinkFactory } from '@filing-sync/core';
 import { boxSinkFactory } from './box-sink-factory.js';
 
 export { boxSinkFactory, createBoxSinkFactory } from './box-sink-factory.js';
@@ -18,11 +17,10 @@ export { BOX_PATH_RULES } from './box-path-rules.js';
 export { mapBoxError } from './box-errors.js';
 
 /**
- * Registers the Box sink factory and the `box` credential provider factory (hosts that sign
- * users in themselves may register their own provider for resource `box` instead).
+ * Registers the Box sink factory. Credential providers are the host's choice: the service host
+ * registers the exported app-level `box` provider factory, the desktop host its sign-in.
  * @public
  */
 export const register: RegisterPlugin = (container) => {
   container.register(SinkFactory, { useValue: boxSinkFactory });
-  container.register(CredentialProviderFactory, { useValue: boxCredentialProviderFactory });
 };

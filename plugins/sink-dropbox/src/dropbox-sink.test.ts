@@ -275,10 +275,10 @@ describe('Dropbox sink against the Dropbox API double', function () {
     expect(sink.folderPathLength).to.equal('/Projects/Surrey Court/'.length);
   });
 
-  it('registers its sink and credential provider factories', () => {
+  it('registers only its sink factory: credential providers are the host\'s choice', () => {
     const child = rootContainer.createChildContainer();
     register(child, { apiVersion: 1, manifest: { apiVersion: 1, kind: 'sink', name: 'dropbox', schemes: ['dropbox'] } });
     expect(child.resolveAll(SinkFactory)).to.deep.equal([dropboxSinkFactory]);
-    expect((child.resolveAll(CredentialProviderFactory) as Array<{ name: string }>).map((f) => f.name)).to.deep.equal(['dropbox']);
+    expect(child.isRegistered(CredentialProviderFactory)).to.equal(false);
   });
 });

@@ -3,8 +3,7 @@
  * (`dropbox` 10.34.0), and the `dropbox` credential provider (refresh token + app key).
  * @packageDocumentation
  */
-import { CredentialProviderFactory, type RegisterPlugin, SinkFactory } from '@filing-sync/core';
-import { dropboxCredentialProviderFactory } from './dropbox-credentials.js';
+import { type RegisterPlugin, SinkFactory } from '@filing-sync/core';
 import { dropboxSinkFactory } from './dropbox-sink-factory.js';
 
 export { dropboxSinkFactory } from './dropbox-sink-factory.js';
@@ -20,11 +19,10 @@ export { DROPBOX_PATH_RULES } from './dropbox-path-rules.js';
 export { mapDropboxError } from './dropbox-errors.js';
 
 /**
- * Registers the Dropbox sink factory and the `dropbox` credential provider factory (hosts that
- * sign users in themselves may register their own provider for resource `dropbox` instead).
+ * Registers the Dropbox sink factory. Credential providers are the host's choice: the service host
+ * registers the exported app-level `dropbox` provider factory, the desktop host its sign-in.
  * @public
  */
 export const register: RegisterPlugin = (container) => {
   container.register(SinkFactory, { useValue: dropboxSinkFactory });
-  container.register(CredentialProviderFactory, { useValue: dropboxCredentialProviderFactory });
 };

@@ -391,12 +391,12 @@ describe('EgnyteSink', function () {
       expect(testConfig(double).baseUrl).to.equal(double.url);
     });
 
-    it('registers its sink factory and credential provider factory', async () => {
+    it('registers only its sink factory: credential providers are the host\'s choice', async () => {
       const child = container.createChildContainer();
       await register(child, { apiVersion: 1, manifest: { apiVersion: 1, kind: 'sink', name: 'egnyte', schemes: ['egnyte'] } });
       const factories = child.resolveAll<{ name: string; schemes: readonly string[] }>(SinkFactory);
       expect(factories.map((f) => [f.name, [...f.schemes]])).to.deep.equal([['egnyte', ['egnyte']]]);
-      expect(child.resolveAll<{ name: string }>(CredentialProviderFactory).map((f) => f.name)).to.deep.equal(['egnyte']);
+      expect(child.isRegistered(CredentialProviderFactory)).to.equal(false);
     });
   });
 });

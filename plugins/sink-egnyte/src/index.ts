@@ -2,8 +2,7 @@
  * @filing-sync/sink-egnyte: files messages into Egnyte folders through the Egnyte Public API v1.
  * @packageDocumentation
  */
-import { CredentialProviderFactory, SinkFactory, type RegisterPlugin } from '@filing-sync/core';
-import { egnyteCredentialProviderFactory } from './egnyte-credentials.js';
+import { SinkFactory, type RegisterPlugin } from '@filing-sync/core';
 import { EgnyteSinkFactory } from './egnyte-sink-factory.js';
 
 export { EgnyteSinkFactory, parseEgnyteTarget } from './egnyte-sink-factory.js';
@@ -13,12 +12,10 @@ export { EgnyteSinkConfigSchema, type EgnyteSinkConfig } from './egnyte-config.j
 export { egnyteCredentialProviderFactory, EgnyteCredentialsConfigSchema, type EgnyteCredentialsConfig } from './egnyte-credentials.js';
 
 /**
- * Registers the Egnyte sink factory and the Egnyte credential provider factory (access token or
- * password grant). Hosts that sign users in themselves (the desktop host) may register their own
- * provider for resource `egnyte` instead of configuring this one.
+ * Registers the Egnyte sink factory. Credential providers are the host's choice: the service host
+ * registers the exported app-level `egnyte` provider factory, the desktop host its sign-in.
  * @public
  */
 export const register: RegisterPlugin = (container) => {
   container.register(SinkFactory, { useValue: new EgnyteSinkFactory() });
-  container.register(CredentialProviderFactory, { useValue: egnyteCredentialProviderFactory });
 };

@@ -2,8 +2,7 @@
  * @filing-sync/sink-projectwise: files messages into Bentley ProjectWise through the Web Services Gateway.
  * @packageDocumentation
  */
-import { CredentialProviderFactory, SinkFactory, type RegisterPlugin } from '@filing-sync/core';
-import { projectWiseCredentialProviderFactory } from './projectwise-credentials.js';
+import { SinkFactory, type RegisterPlugin } from '@filing-sync/core';
 import { ProjectWiseSinkFactory } from './projectwise-sink-factory.js';
 
 export { ProjectWiseSinkFactory, parseProjectWiseTarget } from './projectwise-sink-factory.js';
@@ -14,10 +13,10 @@ export { projectWiseCredentialProviderFactory, ProjectWiseCredentialsConfigSchem
 export { WsgClient } from './wsg-client.js';
 
 /**
- * Registers the ProjectWise sink factory and its credential provider factory (Basic or Token).
+ * Registers the ProjectWise sink factory. Credential providers are the host's choice: the service host
+ * registers the exported app-level `projectwise` provider factory, the desktop host its sign-in.
  * @public
  */
 export const register: RegisterPlugin = (container) => {
   container.register(SinkFactory, { useValue: new ProjectWiseSinkFactory() });
-  container.register(CredentialProviderFactory, { useValue: projectWiseCredentialProviderFactory });
 };

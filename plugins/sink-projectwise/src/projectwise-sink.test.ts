@@ -150,10 +150,10 @@ describe('ProjectWiseSink', function () {
     expect(await provider.get({ resource: 'projectwise', account: 'pw.example.com' })).to.deep.equal({ type: 'bearer', accessToken: 't' });
   });
 
-  it('registers its sink factory and credential provider factory', async () => {
+  it('registers only its sink factory: credential providers are the host\'s choice', async () => {
     const child = container.createChildContainer();
     await register(child, { apiVersion: 1, manifest: { apiVersion: 1, kind: 'sink', name: 'projectwise', schemes: ['projectwise'] } });
     expect(child.resolveAll<{ name: string }>(SinkFactory).map((f) => f.name)).to.deep.equal(['projectwise']);
-    expect(child.resolveAll<{ name: string }>(CredentialProviderFactory).map((f) => f.name)).to.deep.equal(['projectwise']);
+    expect(child.isRegistered(CredentialProviderFactory)).to.equal(false);
   });
 });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { bootConnector, dropboxContentHash, type HostDefinition } from '@filing-sync/core';
+import { bootConnector, dropboxContentHash } from '@filing-sync/core';
 import {
   BoxDouble,
   DropboxDouble,
@@ -11,17 +11,9 @@ import {
   trustTestCertificate,
   type FilingServiceDouble,
 } from '@filing-sync/doubles';
+import { serviceHost } from '@filing-sync/host-service';
 import { REPO, devLicence, tempDir } from './support.js';
 
-/** The service host's plugins with the Dropbox and Box sinks added; their credential factories come with them. */
-function serviceHostWithDropboxAndBox(): HostDefinition {
-  return {
-    variant: 'service',
-    plugins: ['@filing-sync/source-filing-service', '@filing-sync/formatter-eml', '@filing-sync/formatter-msg', '@filing-sync/sink-dropbox', '@filing-sync/sink-box'],
-    credentialFactories: [],
-    resolveFrom: import.meta.url,
-  };
-}
 
 describe('service host, end to end to Dropbox and Box (API doubles)', function () {
   this.timeout(180_000);
@@ -65,7 +57,7 @@ describe('service host, end to end to Dropbox and Box (API doubles)', function (
       }),
     );
     const run = async () => {
-      const connector = await bootConnector(serviceHostWithDropboxAndBox(), { configPath: config, logDestination: { write: () => true } });
+      const connector = await bootConnector(serviceHost(), { configPath: config, logDestination: { write: () => true } });
       try {
         return await connector.engine.run({ once: true });
       } finally {

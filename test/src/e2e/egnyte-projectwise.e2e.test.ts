@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bootConnector, type HostDefinition } from '@filing-sync/core';
+import { bootConnector } from '@filing-sync/core';
 import {
   loadManifest,
   startEgnyteDouble,
@@ -13,19 +13,11 @@ import {
   type FilingServiceDouble,
   type ProjectWiseDouble,
 } from '@filing-sync/doubles';
+import { serviceHost } from '@filing-sync/host-service';
 import { REPO, devLicence, tempDir } from './support.js';
 
 const REPOSITORY = 'Bentley.PW--pw.example.com~3AFiling';
 
-/** The service host's plugins with the Egnyte and ProjectWise sinks added; their credential factories come with them. */
-function serviceHostWithEgnyteAndProjectWise(): HostDefinition {
-  return {
-    variant: 'service',
-    plugins: ['@filing-sync/source-filing-service', '@filing-sync/formatter-eml', '@filing-sync/formatter-msg', '@filing-sync/sink-egnyte', '@filing-sync/sink-projectwise'],
-    credentialFactories: [],
-    resolveFrom: import.meta.url,
-  };
-}
 
 describe('service host, end to end to Egnyte and ProjectWise (API doubles)', function () {
   this.timeout(180_000);
@@ -70,7 +62,7 @@ describe('service host, end to end to Egnyte and ProjectWise (API doubles)', fun
       }),
     );
     const run = async () => {
-      const connector = await bootConnector(serviceHostWithEgnyteAndProjectWise(), { configPath: config, logDestination: { write: () => true } });
+      const connector = await bootConnector(serviceHost(), { configPath: config, logDestination: { write: () => true } });
       try {
         return await connector.engine.run({ once: true });
       } finally {

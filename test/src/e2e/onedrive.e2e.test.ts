@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bootConnector, quickXorHash, type HostDefinition } from '@filing-sync/core';
+import { bootConnector, quickXorHash } from '@filing-sync/core';
 import {
   loadManifest,
   startFilingServiceDouble,
@@ -11,25 +11,13 @@ import {
   type FilingServiceDouble,
   type GraphDouble,
 } from '@filing-sync/doubles';
-import { GRAPH_USER_AGENT, microsoftGraphCredentials } from '@filing-sync/sink-onedrive';
+import { GRAPH_USER_AGENT } from '@filing-sync/sink-onedrive';
+import { serviceHost } from '@filing-sync/host-service';
 import { REPO, devLicence, tempDir } from './support.js';
 
 const TENANT_ID = 'contoso.onmicrosoft.com';
 const CLIENT_ID = '5e1d0c3b-0000-4000-8000-0000000e2e01';
 const CLIENT_SECRET = 'e2e-client-secret-~q7Z';
-
-/**
- * The service host's composition (its plugins and app-only credential factories) with the
- * OneDrive/SharePoint sink and the `microsoft-graph` provider added, as its composition root lists them.
- */
-function serviceHostWithOneDrive(): HostDefinition {
-  return {
-    variant: 'service',
-    plugins: ['@filing-sync/source-filing-service', '@filing-sync/formatter-eml', '@filing-sync/formatter-msg', '@filing-sync/sink-onedrive'],
-    credentialFactories: [microsoftGraphCredentials],
-    resolveFrom: import.meta.url,
-  };
-}
 
 /** All files below `path` in a drive of the Graph double, as `relative path → bytes`. */
 function filesBelow(drive: DriveStore, path: string): Map<string, Buffer> {
@@ -89,7 +77,7 @@ describe('service host, end to end to SharePoint and OneDrive (Graph double)', f
     );
 
     const run = async () => {
-      const connector = await bootConnector(serviceHostWithOneDrive(), { configPath: config, logDestination: { write: () => true } });
+      const connector = await bootConnector(serviceHost(), { configPath: config, logDestination: { write: () => true } });
       try {
         return await connector.engine.run({ once: true });
       } finally {
