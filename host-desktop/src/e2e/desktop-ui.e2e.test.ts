@@ -216,6 +216,21 @@ describe('desktop UI in a real browser (chromium + playwright-core)', function (
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect((await readFile(SCREENSHOT)).subarray(1, 4).toString()).to.equal('PNG');
   });
+
+  it('stands by and says who holds the tenant lease while another connector files for the tenant', async () => {
+    await d.app.stop();
+    await page.getByTestId('run-state').filter({ hasText: 'Stopped' }).waitFor();
+    const res = await fetch(`${d.filing.url}/v1/tenants/acme-desktop/lease`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${d.filing.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ holder: 'filing-sync@reception-pc', ttlSeconds: 30 }),
+    });
+    expect(res.status).to.equal(200);
+    await d.app.start();
+    await page.getByTestId('run-state').filter({ hasText: 'Standing by: filing-sync@reception-pc is filing for this tenant' }).waitFor();
+    d.filing.expireLease();
+    await page.getByTestId('run-state').filter({ hasText: 'Running' }).waitFor();
+  });
 });
 
 function spawnChattrOff(folder: string): void {
