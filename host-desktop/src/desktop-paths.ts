@@ -1,5 +1,5 @@
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { posix, win32 } from 'node:path';
 
 /**
  * The user's own folder for the desktop program: its config (`desktop.json`), state, logs and
@@ -9,12 +9,13 @@ import { join } from 'node:path';
  * @public
  */
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
-  if (platform === 'win32') return join(env['LOCALAPPDATA'] ?? join(homedir(), 'AppData', 'Local'), 'filing-sync');
-  if (platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'filing-sync');
-  return join(env['XDG_STATE_HOME'] || join(homedir(), '.local', 'state'), 'filing-sync');
+  if (platform === 'win32') return win32.join(env['LOCALAPPDATA'] ?? win32.join(env['USERPROFILE'] ?? homedir(), 'AppData', 'Local'), 'filing-sync');
+  const home = env['HOME'] ?? homedir();
+  if (platform === 'darwin') return posix.join(home, 'Library', 'Application Support', 'filing-sync');
+  return posix.join(env['XDG_STATE_HOME'] || posix.join(home, '.local', 'state'), 'filing-sync');
 }
 
 /** The config file in a data folder. @public */
-export function configFileIn(dataDir: string): string {
-  return join(dataDir, 'desktop.json');
+export function configFileIn(dataDir: string, platform: NodeJS.Platform = process.platform): string {
+  return (platform === 'win32' ? win32 : posix).join(dataDir, 'desktop.json');
 }

@@ -125,6 +125,7 @@ export class MicrosoftSignIn implements InteractiveCredentialProvider {
       throw e;
     }
     this.stale = false;
+    this.problem = undefined;
     this.expiresOn = result.expiresOn ?? undefined;
     return { type: 'bearer', accessToken: result.accessToken, ...(result.expiresOn ? { expiresAt: result.expiresOn } : {}), account: account.username };
   }

@@ -195,6 +195,13 @@ describe('desktop UI in a real browser (chromium + playwright-core)', function (
     expect(drive.children(folder.id).map((i) => i.name)).to.deep.equal(['20261128T144613Z Ana Ruiz Cloud handover.eml']);
     await page.getByTestId('nav-locations').click();
     await cloud.getByTestId('target-state').filter({ hasText: /^ok$/ }).waitFor();
+
+    // Sign out: the tokens are gone and the account offers the sign-in again.
+    await page.getByTestId('nav-accounts').click();
+    await account.getByTestId('sign-out').click();
+    await account.getByTestId('account-state').filter({ hasText: 'Not signed in' }).waitFor();
+    await account.getByTestId('sign-in').waitFor();
+    expect(await d.vault.get('microsoft-user')).to.equal(undefined);
   });
 
   it('refuses a state-changing request from the page without the CSRF token', async () => {
