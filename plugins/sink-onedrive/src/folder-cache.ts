@@ -1,4 +1,4 @@
-import { PermanentError } from '@filing-sync/core';
+import { PermanentError, TransientError } from '@filing-sync/core';
 import type { GraphApi } from './graph-api.js';
 import { isGraphStatus } from './graph-errors.js';
 
@@ -30,7 +30,17 @@ export class FolderCache {
     if (!id) {
       id = this.create(graph, driveKey, drivePath, folder, signal);
       this.ids.set(key, id);
-      id.catch(() => this.ids.delete(key));
+      const pending = id;
+      pending.catch((err: unknown) => {
+        // A throttled lookup stays the answer until its Retry-After has passed: other writes get
+        // the same TransientError instead of sending the request again before the service allows.
+        const wait = err instanceof TransientError ? (err.retryAfterMs ?? 0) : 0;
+        const forget = () => {
+          if (this.ids.get(key) === pending) this.ids.delete(key);
+        };
+        if (wait > 0) setTimeout(forget, wait).unref();
+        else forget();
+      });
     }
     return id;
   }

@@ -100,6 +100,21 @@ describe('OneDrive sink against the Graph double', function () {
       expect(fx.graph.list(drive(), 'Projects/Surrey Court')).to.deep.equal(['1.eml', '2.eml']);
     });
 
+    it('does not look a throttled folder up again before its Retry-After, for any write', async () => {
+      fx.graph.http.faults.script({ kind: '429', match: /^GET .*root:\/Projects\/Surrey%20Court\?/, retryAfterSeconds: 1 });
+      const first = await rejection(sink.create('1.eml', new BufferContent(Buffer.from('1')), { modifiedAt: SENT }));
+      const second = await rejection(sink.create('2.eml', new BufferContent(Buffer.from('2')), { modifiedAt: SENT }));
+      expect(first).to.be.instanceOf(TransientError);
+      expect(second).to.be.instanceOf(TransientError);
+      expect((second as TransientError).retryAfterMs).to.equal(1000);
+      const lookups = () => fx.graph.http.requests.filter((r) => r.method === 'GET' && r.url.includes('root:/Projects/Surrey%20Court?'));
+      expect(lookups()).to.have.length(1);
+      await new Promise((r) => setTimeout(r, 1_050));
+      await sink.create('3.eml', new BufferContent(Buffer.from('3')), { modifiedAt: SENT });
+      expect(lookups()).to.have.length(2);
+      expect(fx.graph.list(drive(), 'Projects/Surrey Court')).to.deep.equal(['3.eml']);
+    });
+
     it('treats 409 nameAlreadyExists on folder creation as success', async () => {
       // Another writer creates the folder between our look-up and our create.
       fx.graph.scriptError({ match: /^GET .*root:\/Projects\/Surrey%20Court\?/, status: 404, code: 'itemNotFound' });
