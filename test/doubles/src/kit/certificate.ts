@@ -39,8 +39,10 @@ let trusted = false;
 export async function trustTestCertificate(): Promise<void> {
   if (trusted) return;
   const { cert } = await testCertificate();
-  const ca = [...tls.rootCertificates, cert];
-  https.globalAgent.options.ca = ca;
-  setGlobalDispatcher(new Agent({ connect: { ca } }));
+  // One secure context for every connection: a `ca` list alone is parsed again (some 140 roots)
+  // for each new connection, which costs tens of milliseconds of CPU per request.
+  const secureContext = tls.createSecureContext({ ca: [...tls.rootCertificates, cert] });
+  https.globalAgent.options.secureContext = secureContext;
+  setGlobalDispatcher(new Agent({ connect: { secureContext } }));
   trusted = true;
 }
