@@ -75,16 +75,16 @@ describe('desktop composition root compared with the service host', function () 
     expect(desktop.credentialFactories.map((f) => f.name)).to.deep.equal(SIGN_IN_SERVICES.map((s) => s.name));
   });
 
-  it('loads every plugin the service host loads, plus sink plugins only', () => {
+  it('loads every plugin the service host loads (any extra would be a sink plugin), the cloud sinks among them', () => {
     for (const p of SERVICE_PLUGINS) expect(desktop.plugins, p).to.include(p);
-    const extra = desktop.plugins.filter((p) => !SERVICE_PLUGINS.includes(p));
-    expect(extra.length).to.be.greaterThan(0);
-    for (const p of extra) expect(kindOf(p), p).to.equal('sink');
+    for (const p of desktop.plugins.filter((x) => !SERVICE_PLUGINS.includes(x))) expect(kindOf(p), p).to.equal('sink');
+    const sinks = desktop.plugins.filter((p) => kindOf(p) === 'sink');
+    expect(sinks).to.include.members(['@filing-sync/sink-filesystem', '@filing-sync/sink-onedrive', '@filing-sync/sink-dropbox', '@filing-sync/sink-box', '@filing-sync/sink-egnyte', '@filing-sync/sink-projectwise']);
     // Cloud sinks not installed are simply left out; here all are present.
     expect(desktop.plugins).to.deep.equal(DESKTOP_PLUGINS);
   });
 
-  it('registers the same objects under the same core tokens; the rest are cloud sink factories and credential factories', async () => {
+  it('registers the same plugin code under the same core tokens; only the credential factories (and any extra sink) differ', async () => {
     const s = await registrationsOf(service);
     const d = await registrationsOf(desktop);
     for (const r of [...s.registrations, ...d.registrations]) expect(CORE_TOKENS, String(r.token.toString())).to.include(r.token);
@@ -100,8 +100,12 @@ describe('desktop composition root compared with the service host', function () 
     const interactive = onlyDesktop.filter((r) => desktop.credentialFactories.includes(r.value as never));
     expect(interactive).to.have.length(desktop.credentialFactories.length);
     const sinkNames = (list: Registration[]) => list.filter((r) => r.token === SinkFactory).map((r) => (r.value as { name: string }).name).sort();
-    expect(sinkNames(s.registrations)).to.deep.equal(['filesystem']);
     expect(sinkNames(d.registrations)).to.include.members(['filesystem', 'onedrive', 'dropbox', 'box', 'egnyte', 'projectwise']);
+    expect(sinkNames(d.registrations)).to.include.members(sinkNames(s.registrations));
+    // The credential factories are the hosts' own: app-level for the service, the user's sign-in for the desktop.
+    const credentials = (list: Registration[]) => list.filter((r) => r.token === CredentialProviderFactory).map((r) => r.value);
+    expect(credentials(d.registrations)).to.have.members([...desktop.credentialFactories]);
+    expect(credentials(s.registrations)).to.have.members([...service.credentialFactories]);
   });
 
   describe('booted with one config', () => {
