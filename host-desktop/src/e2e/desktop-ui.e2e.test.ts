@@ -16,6 +16,8 @@ describe('desktop UI in a real browser (chromium + playwright-core)', function (
   let profile: string;
   let context: BrowserContext;
   let page: Page;
+  /** Script errors and CSP violations the page reported. */
+  const pageErrors: string[] = [];
 
   before(async () => {
     d = await startDesktop({
@@ -41,6 +43,10 @@ describe('desktop UI in a real browser (chromium + playwright-core)', function (
       viewport: { width: 1180, height: 820 },
     });
     page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy|Uncaught|import map/i.test(m.text())) pageErrors.push(m.text());
+    });
   });
 
   after(async () => {
@@ -222,6 +228,8 @@ describe('desktop UI in a real browser (chromium + playwright-core)', function (
     await mkdir(join(REPO, 'host-desktop/docs'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect((await readFile(SCREENSHOT)).subarray(1, 4).toString()).to.equal('PNG');
+    // The page ran without a script error or a blocked script (the CSP allows exactly what it loads).
+    expect(pageErrors).to.deep.equal([]);
   });
 
   it('stands by and says who holds the tenant lease while another connector files for the tenant', async () => {
