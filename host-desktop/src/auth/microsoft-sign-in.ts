@@ -136,6 +136,8 @@ export class MicrosoftSignIn implements InteractiveCredentialProvider {
 
   async status(): Promise<AccountStatus> {
     const account = await this.account().catch(() => undefined);
+    // After a restart the expiry is known once a token is asked for: ask (from the cache, or one refresh).
+    if (account && !this.expiresOn && !this.problem) await this.get({ resource: 'microsoft-graph' }).catch(() => undefined);
     return {
       name: this.name,
       label: this.label,

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,6 +67,24 @@ describe('filing-sync-desktop (the bin)', function () {
     expect(res.status).to.equal(200);
     expect(await p.exited).to.equal(0);
     expect(p.output()).to.match(/stopped\n$/);
+  });
+
+  it('refuses to start a second time on a port in use, before touching the state, and says why', async () => {
+    const first = await start(dir);
+    try {
+      const port = new URL(first.url).port;
+      const second = spawn(process.execPath, ['--import=reflect-metadata', BIN, '--data-dir', join(dir, 'other'), '--port', port, '--no-open'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      second.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+      second.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+      const code = await new Promise<number | null>((r) => second.once('exit', (c) => r(c)));
+      expect(code).to.equal(1);
+      expect(out).to.contain(`Port ${port} on 127.0.0.1 is in use: is filing-sync already running?`);
+      expect(existsSync(join(dir, 'other', 'state')), 'a state store was opened').to.equal(false);
+    } finally {
+      first.child.kill('SIGINT');
+      await first.exited;
+    }
   });
 
   it('stops on Ctrl-C (SIGINT)', async () => {

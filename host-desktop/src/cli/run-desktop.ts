@@ -29,21 +29,31 @@ export async function runDesktop(options: RunDesktopOptions = {}): Promise<void>
   if (!existsSync(configPath)) await writeStarterConfig(configPath);
   const signIns = new SignIns(userTokenStore(dataDir));
   const app = new DesktopApp({ host: desktopHost({ signIns }), signIns, configPath });
-  await app.start();
 
   let quit: () => void = () => {};
   const quitting = new Promise<void>((r) => (quit = r));
-  const ui = await startUiServer({
-    app,
-    signIns,
-    configPath,
-    port: options.port ?? DEFAULT_UI_PORT,
-    ...(app.current ? { logger: app.current.logger } : {}),
-    openFolder: async (path) => {
-      await open(path);
-    },
-    onQuit: () => quit(),
-  });
+  const port = options.port ?? DEFAULT_UI_PORT;
+  // The page first: when its port is taken (most likely by a filing-sync already running), stop
+  // before the connector touches the state store or the tenant lease.
+  let ui;
+  try {
+    ui = await startUiServer({
+      app,
+      signIns,
+      configPath,
+      port,
+      openFolder: async (path) => {
+        await open(path);
+      },
+      onQuit: () => quit(),
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new Error(`Port ${port} on 127.0.0.1 is in use: is filing-sync already running? Open http://127.0.0.1:${port}/, or start with --port.`);
+    }
+    throw err;
+  }
+  await app.start();
   process.once('SIGINT', () => quit());
   process.once('SIGTERM', () => quit());
   process.stdout.write(`filing-sync is running: ${ui.url}  (quit from the page, or press Ctrl-C)\n`);

@@ -135,7 +135,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       return reply.redirect(`/#accounts:signed-in:${encodeURIComponent(account.name)}`, 303);
     } catch (raw) {
       const err = toFilingSyncError(raw);
-      options.logger?.warn({ err: err.message }, 'sign-in failed');
+      (options.logger ?? app.current?.logger)?.warn({ err: err.message }, 'sign-in failed');
       return reply
         .code(400)
         .type('text/html; charset=utf-8')
