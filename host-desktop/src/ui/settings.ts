@@ -37,7 +37,7 @@ export const SETTING_FIELDS: readonly SettingField[] = [
   { key: 'source.url', label: 'Filing service URL', kind: 'url', help: 'The address of your filing service, e.g. https://filing.example.com' },
   { key: 'source.tenant', label: 'Tenant', kind: 'text', help: 'Your organisation at the filing service.' },
   { key: 'source.token', label: 'Filing service token', kind: 'secret', help: 'The token your administrator gave you. Kept in a file only you can read; never shown again.' },
-  { key: 'naming.template', label: 'File name template', kind: 'text', help: `Tokens: ${NAME_TEMPLATE_TOKENS.join(' ')}` },
+  { key: 'naming.template', label: 'File name template', kind: 'text', help: `Tokens: ${NAME_TEMPLATE_TOKENS.map((t) => `{${t}}`).join(' ')}` },
   { key: 'defaultFormat', label: 'Default format', kind: 'choice', options: ['msg', 'eml'], help: 'Outlook .msg or standard .eml, for locations that do not say.' },
   { key: 'concurrency.filings', label: 'Filings at once', kind: 'integer', help: 'How many filings are written at the same time (1 to 64).' },
 ];
