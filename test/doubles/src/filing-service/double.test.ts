@@ -131,6 +131,22 @@ describe('filing-service double', () => {
     expect((await post('/claims', { leaseId: second.id, max: 1 })).status).to.equal(200);
   });
 
+  it('keeps every lease grant with its holder and end: renewed, replaced, released and expired', async () => {
+    double = await startFilingServiceDouble({ manifest: path.join(dir, 'manifest.json') });
+    const a = (await (await post('/lease', { holder: 'a', ttlSeconds: 30 })).json()) as { id: string };
+    await api(`/lease/${a.id}`, { method: 'PUT', body: JSON.stringify({ ttlSeconds: 60 }) });
+    const renewedUntil = double.leaseHistory()[0]!.endsAt;
+    expect(renewedUntil).to.be.above(double.leaseHistory()[0]!.grantedAt + 30_000); // the renewal moved the end
+    await api(`/lease/${a.id}`, { method: 'DELETE' });
+    const b = (await (await post('/lease', { holder: 'b', ttlSeconds: 30 })).json()) as { id: string };
+    double.expireLease();
+    const history = double.leaseHistory();
+    expect(history.map((g) => [g.id, g.holder])).to.deep.equal([[a.id, 'a'], [b.id, 'b']]);
+    expect(history[0]!.endsAt).to.be.below(renewedUntil);
+    expect(history[0]!.endsAt).to.be.at.most(history[1]!.grantedAt);
+    expect(history[1]!.endsAt).to.be.below(history[1]!.grantedAt + 30_000);
+  });
+
   it('keeps a partly reported filing queued, redelivers it, and completes it when every target is reported', async () => {
     double = await startFilingServiceDouble({ manifest: path.join(dir, 'manifest.json'), visibilityTimeoutMs: 200 });
     const { id: leaseId } = (await (await post('/lease', { holder: 'h', ttlSeconds: 30 })).json()) as { id: string };
@@ -181,6 +197,10 @@ describe('filing-service double', () => {
     expect((await fetch(`${double.url}/_double/filings`)).status).to.equal(200);
     double.setFailRate(0);
     expect((await api('/locations')).status).to.equal(200);
+    // Each injected fault is logged with its request and Retry-After, for tests that check the client's waits.
+    expect(double.faults.log).to.have.length(1);
+    expect(double.faults.log[0]).to.include({ method: 'GET', url: '/v1/tenants/t1/locations', retryAfterSeconds: 3 });
+    expect(double.faults.log[0]!.kind).to.be.oneOf(['429', '503']);
   });
 
   describe('as a program', () => {
