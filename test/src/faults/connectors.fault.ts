@@ -67,6 +67,16 @@ describe('fault: several connectors for one tenant', function () {
       for (let i = 1; i < grants.length; i++) {
         if (grants[i]!.grantedAt < grants[i - 1]!.endsAt) problems.push(`lease grants ${i - 1} and ${i} overlap`);
       }
+      // Every report the service accepted came under the grant current at that moment.
+      let reports = 0;
+      for (const f of filing.filings()) {
+        for (const r of f.reports) {
+          reports++;
+          const g = grants.find((x) => x.id === r.leaseId);
+          const at = Date.parse(r.at);
+          if (!g || at < g.grantedAt || at > g.endsAt) problems.push(`${f.id} reported under lease ${r.leaseId} outside its grant`);
+        }
+      }
       // Every outcome a connector recorded (its own state store) fell inside one of its own lease grants.
       let recorded = 0;
       for (const [i, dir] of stateDirs.entries()) {
@@ -95,7 +105,7 @@ describe('fault: several connectors for one tenant', function () {
         `${count} hosts for one tenant started together on ${FILINGS} filings, lease ${LEASE_TTL_MS / 1000} s; the holder SIGKILLed after ${doneAtKill} filings`,
         problems.length
           ? problems.slice(0, 4).join('; ')
-          : `${grants.length} lease grants to ${holders} holders, never overlapping; all ${recorded} recorded writes inside the writer's own grant; standby took over ${takeoverMs} ms after the kill; every filing once`,
+          : `${grants.length} lease grants to ${holders} holders, never overlapping; all ${recorded} recorded writes (each host's state store) and ${reports} reports inside the writer's own grant; standby took over ${takeoverMs} ms after the kill; every filing once`,
         problems.length === 0,
       );
       expect(problems).to.deep.equal([]);
