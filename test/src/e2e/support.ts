@@ -41,12 +41,7 @@ export interface HostProcess {
 
 /** Starts `filing-sync <args>` with the given environment additions. */
 export function startHost(args: string[], env: Record<string, string> = {}): HostProcess {
-  return startNodeScript(CLI, args, env);
-}
-
-/** Starts `node <script> <args>` (another host composition, e.g. the fault suite's) like {@link startHost}. */
-export function startNodeScript(script: string, args: string[], env: Record<string, string> = {}): HostProcess {
-  const child = spawn(process.execPath, ['--enable-source-maps', script, ...args], {
+  const child = spawn(process.execPath, ['--enable-source-maps', CLI, ...args], {
     env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

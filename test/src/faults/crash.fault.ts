@@ -5,7 +5,7 @@ import MsgReaderPackage from '@kenjiuno/msgreader';
 import { startFilingServiceDouble, startGraphDouble, trustTestCertificate, type FilingServiceDouble, type GraphDouble } from '@filing-sync/doubles';
 import { devLicence, listFiles, tempDir } from '../e2e/support.js';
 import { finding } from './fault-table.js';
-import { CLIENT_ID, CLIENT_SECRET, TENANT_ID, TOKEN, certificateFile, driveFiles, killLeftoverHosts, faultHostConfig, faultHostSummary, mail, pause, seeded, startFaultHost, until } from './fault-support.js';
+import { CLIENT_ID, CLIENT_SECRET, TENANT_ID, TOKEN, certificateFile, driveFiles, killLeftoverHosts, faultHostConfig, mail, pause, seeded, startFaultHost, until } from './fault-support.js';
 
 // The package is CommonJS; its class is the default export's default.
 const MsgReader = MsgReaderPackage.default;
@@ -122,7 +122,6 @@ describe('fault: SIGKILL during a drain to a folder and the Graph double', funct
       last = host.output();
       expect(done(), last).to.equal(FILINGS + 2);
     }
-    expect(faultHostSummary(last) ?? {}, last).to.not.equal(undefined);
 
     // Folders: one file per filing, no partials, the EML bytes unchanged and each MSG readable.
     const problems: string[] = [];

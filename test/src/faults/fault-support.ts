@@ -1,16 +1,12 @@
 /**
- * What the fault files share: the fault host's configuration, a seeded random source, message
+ * What the fault files share: the service host's configuration, a seeded random source, message
  * generation, reading the Graph double's folders, and watching a process's memory.
  */
 import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { testCertificate, type DriveStore, type FilingServiceDouble, type GraphDouble } from '@filing-sync/doubles';
-import { startNodeScript, type HostProcess } from '../e2e/support.js';
-
-/** The fault host's script (compiled). */
-export const FAULT_HOST = join(dirname(fileURLToPath(import.meta.url)), 'fault-host.js');
+import { startHost, type HostProcess } from '../e2e/support.js';
 
 export const TOKEN = 'fault-suite-token-8c1e';
 export const TENANT_ID = 'faults.onmicrosoft.com';
@@ -76,7 +72,7 @@ export interface FaultHostConfig {
 }
 
 /**
- * Writes a config file for {@link FAULT_HOST} and returns its path. Defaults are short on purpose
+ * Writes a config file for the service host (`filing-sync run --config`) and returns its path. Defaults are short on purpose
  * (2 s lease, quick retries) so that faults play out in seconds.
  */
 export async function faultHostConfig(o: FaultHostConfig): Promise<string> {
@@ -104,25 +100,22 @@ export async function faultHostConfig(o: FaultHostConfig): Promise<string> {
 
 const running = new Set<HostProcess>();
 
-/** Starts the fault host with `config`. */
+/**
+ * Starts the service host (`filing-sync run [--once] --config <config>`), trusting the doubles'
+ * certificate through `NODE_EXTRA_CA_CERTS`.
+ */
 export function startFaultHost(config: string, once: boolean, caFile: string): HostProcess {
-  const host = startNodeScript(FAULT_HOST, [config, ...(once ? ['--once'] : [])], { NODE_EXTRA_CA_CERTS: caFile });
+  const host = startHost(['run', ...(once ? ['--once'] : []), '--config', config], { NODE_EXTRA_CA_CERTS: caFile });
   running.add(host);
   void host.exited.then(() => running.delete(host));
   return host;
 }
 
-/** Kills every fault host still running (a failed or timed-out test leaves none behind). */
+/** Kills every host this suite started that still runs (a failed or timed-out test leaves none behind). */
 export async function killLeftoverHosts(): Promise<void> {
   const left = [...running];
   for (const h of left) h.child.kill('SIGKILL');
   await Promise.all(left.map((h) => h.exited));
-}
-
-/** The `fault-host summary` line a finished fault host printed. */
-export function faultHostSummary(output: string): { filings: number; reported: number; pending: number; maxRssKiB: number; outcomes: Record<string, number> } | undefined {
-  const line = /fault-host summary (\{.*\})/.exec(output)?.[1];
-  return line ? JSON.parse(line) : undefined;
 }
 
 /** All files below `path` in a drive of the Graph double, as `relative path → bytes`. */
@@ -154,7 +147,7 @@ export interface RssWatch {
 /**
  * Samples `/proc/<pid>/status` every 50 ms. `VmHWM` is the kernel's high-water mark of the
  * process's resident set, so a peak between two samples is still counted; only the last 50 ms
- * before exit can be missed (the fault host also prints its own `maxRSS`).
+ * before exit can be missed .
  */
 export function watchRss(pid: number): RssWatch {
   let peak = 0;
