@@ -46,3 +46,4 @@ export * from './boot/credential-broker.js';
 export * from './boot/boot-connector.js';
 export * from './target-uri.js';
 export * from './licence/index.js';
+export * from './access/access-from-error.js';

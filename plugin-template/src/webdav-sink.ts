@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
 import {
-  PermissionDenied,
   TargetMissing,
   createHasher,
   type Content,
@@ -12,6 +11,7 @@ import {
   type Sink,
   type SinkCapabilities,
   type TargetAccess,
+  accessFromError,
 } from '@filing-sync/core';
 import type { ResolvedWebDavSinkConfig } from './webdav-config.js';
 import type { WebDavClient } from './webdav-client.js';
@@ -87,9 +87,7 @@ export class WebDavSink implements Sink {
       await this.client.send({ method: 'DELETE', path: this.fileUrl(probe), accept: [200, 204, 404], what: 'write probe removal', signal });
       return 'writable';
     } catch (err) {
-      if (err instanceof PermissionDenied) return 'denied';
-      if (err instanceof TargetMissing) return 'missing';
-      throw err;
+      return accessFromError(err);
     }
   }
 

@@ -20,6 +20,7 @@ import {
   readRange,
   remotePath,
   retrying,
+  accessFromError,
 } from '@filing-sync/core';
 import { BOX_PATH_RULES } from './box-path-rules.js';
 import { boxErrorCode, mapBoxError, nameInUse } from './box-errors.js';
@@ -81,19 +82,13 @@ export class BoxSink implements Sink {
     try {
       id = await this.options.folders.resolve(this.options.folder);
     } catch (err) {
-      const e = err as FilingSyncError;
-      if (e.kind === 'permission-denied') return 'denied';
-      if (e.kind === 'target-missing') return 'missing';
-      throw err;
+      return accessFromError(err);
     }
     try {
       const folder = await this.options.client.folders.getFolderById(id, { queryParams: { fields: ['permissions', 'name'] } });
       return folder.permissions && folder.permissions.canUpload === false ? 'denied' : 'writable';
     } catch (err) {
-      const mapped = this.mapped(err, `lookup of ${this.folderPath}`);
-      if (mapped.kind === 'permission-denied') return 'denied';
-      if (mapped.kind === 'target-missing') return 'missing';
-      throw mapped;
+      return accessFromError(this.mapped(err, `lookup of ${this.folderPath}`));
     }
   }
 

@@ -5,14 +5,13 @@ import {
   type EntryInfo,
   type Logger,
   PermanentError,
-  PermissionDenied,
   type RetryPolicy,
   type Sink,
   type SinkCapabilities,
   type TargetAccess,
-  TargetMissing,
   createHasher,
   retrying,
+  accessFromError,
 } from '@filing-sync/core';
 import type { ResolvedEgnyteConfig } from './egnyte-config.js';
 import { type EgnyteClient, type EgnyteFileMetadata, type EgnyteFolderMetadata, type EgnyteUploadResult } from './egnyte-client.js';
@@ -79,9 +78,7 @@ export class EgnyteSink implements Sink {
       const permission = (await this.client.effectivePermission(this.folder, signal)).toLowerCase();
       return WRITERS.has(permission) ? 'writable' : 'denied';
     } catch (err) {
-      if (err instanceof PermissionDenied) return 'denied';
-      if (err instanceof TargetMissing) return 'missing';
-      throw err;
+      return accessFromError(err);
     }
   }
 

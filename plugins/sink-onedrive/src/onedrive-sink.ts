@@ -12,6 +12,7 @@ import {
   type Sink,
   type SinkCapabilities,
   type TargetAccess,
+  accessFromError,
 } from '@filing-sync/core';
 import type { ResolvedOneDriveConfig } from './config.js';
 import { DRIVE_ITEM_SELECT, toEntry, type DriveItem } from './drive-item.js';
@@ -94,9 +95,7 @@ export class OneDriveSink implements Sink {
       await graph.call('Cancelling the check upload session', (api) => api(session.uploadUrl).delete(), signal).catch(() => undefined);
       return 'writable';
     } catch (err) {
-      if (err instanceof PermissionDenied) return 'denied';
-      if (err instanceof TargetMissing) return 'missing';
-      throw err;
+      return accessFromError(err);
     }
   }
 

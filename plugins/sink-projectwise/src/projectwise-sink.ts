@@ -11,9 +11,9 @@ import {
   type Sink,
   type SinkCapabilities,
   type TargetAccess,
-  TargetMissing,
   hashStream,
   retrying,
+  accessFromError,
 } from '@filing-sync/core';
 import type { ResolvedProjectWiseConfig } from './projectwise-config.js';
 import { PROJECTWISE_PATH_RULES } from './projectwise-path-rules.js';
@@ -68,9 +68,7 @@ export class ProjectWiseSink implements Sink {
       await this.ensureFolder(signal);
       return 'writable';
     } catch (err) {
-      if (err instanceof PermissionDenied) return 'denied';
-      if (err instanceof TargetMissing) return 'missing';
-      throw err;
+      return accessFromError(err);
     }
   }
 
