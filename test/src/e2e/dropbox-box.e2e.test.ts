@@ -1,18 +1,13 @@
 import { createHash } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { expect } from 'chai';
-import { bootConnector, dropboxContentHash } from '@filing-sync/core';
+import { dropboxContentHash } from '@filing-sync/core';
 import {
   BoxDouble,
   DropboxDouble,
-  loadManifest,
-  startFilingServiceDouble,
   trustTestCertificate,
   type FilingServiceDouble,
 } from '@filing-sync/doubles';
-import { serviceHost } from '@filing-sync/host-service';
-import { REPO, devLicence, tempDir } from './support.js';
+import { demoOnTargets } from './support.js';
 
 
 describe('service host, end to end to Dropbox and Box (API doubles)', function () {
@@ -31,39 +26,21 @@ describe('service host, end to end to Dropbox and Box (API doubles)', function (
   it('files the sample manifest to a dropbox: and a box: target once, with a Dropbox refresh token and Box CCG', async () => {
     dropbox = await DropboxDouble.start({ appKey: 'e2e-app-key', refreshTokens: ['e2e-refresh-token'] });
     box = await BoxDouble.start({ clientId: 'e2e-box-client', clientSecret: 'e2e-box-secret', enterpriseId: '5550001' });
-    const manifest = await loadManifest(join(REPO, 'host-service/demo/manifest.json'));
     const targets: Record<string, string[]> = {
       'L-SURREY': ['dropbox:/Projects/Surrey%20Court/Email'],
       'L-HARBOUR': ['dropbox:/Projects/Harbour%20Bridge/Email', 'box:/Projects/Harbour%20Bridge/Email'],
       'L-MILL': ['box:/Projects/Mill%20Lane'],
     };
-    for (const l of manifest.locations) l.targets = targets[l.id]!;
-    filing = await startFilingServiceDouble({ manifest });
-
-    const dir = await tempDir();
-    const config = join(dir, 'config.json');
-    await writeFile(
-      config,
-      JSON.stringify({
-        source: { url: filing.url, tenant: manifest.tenant, token: manifest.token },
-        stateDir: join(dir, 'state'),
-        license: await devLicence(dir, manifest.tenant),
-        log: { level: 'warn', files: { enabled: false } },
-        sinks: { dropbox: { baseUrl: dropbox.url }, box: { baseUrl: box.url } },
-        credentials: {
-          dropbox: { appKey: 'e2e-app-key', refreshToken: 'e2e-refresh-token', baseUrl: dropbox.url },
-          box: { method: 'ccg', clientId: 'e2e-box-client', clientSecret: 'e2e-box-secret', enterpriseId: '5550001', baseUrl: box.url },
-        },
-      }),
-    );
-    const run = async () => {
-      const connector = await bootConnector(serviceHost(), { configPath: config, logDestination: { write: () => true } });
-      try {
-        return await connector.engine.run({ once: true });
-      } finally {
-        connector.close();
-      }
-    };
+    const demo = await demoOnTargets(targets, {
+      sinks: { dropbox: { baseUrl: dropbox.url }, box: { baseUrl: box.url } },
+      credentials: {
+        dropbox: { appKey: 'e2e-app-key', refreshToken: 'e2e-refresh-token', baseUrl: dropbox.url },
+        box: { method: 'ccg', clientId: 'e2e-box-client', clientSecret: 'e2e-box-secret', enterpriseId: '5550001', baseUrl: box.url },
+      },
+    });
+    filing = demo.filing;
+    const { manifest } = demo;
+    const run = demo.runOnce;
     const first = await run();
     expect(first.outcomes.failed, JSON.stringify(first)).to.equal(0);
     expect(first.pending).to.equal(0);

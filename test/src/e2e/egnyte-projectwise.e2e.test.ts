@@ -1,20 +1,14 @@
 import { createHash } from 'node:crypto';
 import { expect } from 'chai';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { bootConnector } from '@filing-sync/core';
 import {
-  loadManifest,
   startEgnyteDouble,
-  startFilingServiceDouble,
   startProjectWiseDouble,
   trustTestCertificate,
   type EgnyteDouble,
   type FilingServiceDouble,
   type ProjectWiseDouble,
 } from '@filing-sync/doubles';
-import { serviceHost } from '@filing-sync/host-service';
-import { REPO, devLicence, tempDir } from './support.js';
+import { demoOnTargets } from './support.js';
 
 const REPOSITORY = 'Bentley.PW--pw.example.com~3AFiling';
 
@@ -35,40 +29,22 @@ describe('service host, end to end to Egnyte and ProjectWise (API doubles)', fun
   it('files the sample manifest to an egnyte:// and a projectwise:// target once', async () => {
     egnyte = await startEgnyteDouble({ users: { filer: 'egnyte-pass' }, clientId: 'e2e-key' });
     pw = await startProjectWiseDouble({ repository: REPOSITORY, users: { filer: 'pw-pass' } });
-    const manifest = await loadManifest(join(REPO, 'host-service/demo/manifest.json'));
     const pwTarget = `projectwise://pw.example.com/${encodeURIComponent(REPOSITORY)}/Projects/Harbour%20Bridge/Email`;
     const targets: Record<string, string[]> = {
       'L-SURREY': ['egnyte://acme/Shared/Projects/Surrey%20Court/Email'],
       'L-HARBOUR': ['egnyte://acme/Shared/Projects/Harbour%20Bridge/Email', pwTarget],
       'L-MILL': [`projectwise://pw.example.com/${encodeURIComponent(REPOSITORY)}/Projects/Mill%20Lane`],
     };
-    for (const l of manifest.locations) l.targets = targets[l.id]!;
-    filing = await startFilingServiceDouble({ manifest });
-
-    const dir = await tempDir();
-    const config = join(dir, 'config.json');
-    await writeFile(
-      config,
-      JSON.stringify({
-        source: { url: filing.url, tenant: manifest.tenant, token: manifest.token },
-        stateDir: join(dir, 'state'),
-        license: await devLicence(dir, manifest.tenant),
-        log: { level: 'warn', files: { enabled: false } },
-        sinks: { egnyte: { baseUrl: egnyte.url, callsPerSecond: 50 }, projectwise: { baseUrl: `${pw.url}/ws` } },
-        credentials: {
-          egnyte: { domain: 'acme', clientId: 'e2e-key', username: 'filer', password: 'egnyte-pass', baseUrl: egnyte.url },
-          projectwise: { username: 'filer', password: 'pw-pass' },
-        },
-      }),
-    );
-    const run = async () => {
-      const connector = await bootConnector(serviceHost(), { configPath: config, logDestination: { write: () => true } });
-      try {
-        return await connector.engine.run({ once: true });
-      } finally {
-        connector.close();
-      }
-    };
+    const demo = await demoOnTargets(targets, {
+      sinks: { egnyte: { baseUrl: egnyte.url, callsPerSecond: 50 }, projectwise: { baseUrl: `${pw.url}/ws` } },
+      credentials: {
+        egnyte: { domain: 'acme', clientId: 'e2e-key', username: 'filer', password: 'egnyte-pass', baseUrl: egnyte.url },
+        projectwise: { username: 'filer', password: 'pw-pass' },
+      },
+    });
+    filing = demo.filing;
+    const { manifest } = demo;
+    const run = demo.runOnce;
     const first = await run();
     expect(first.outcomes.failed, JSON.stringify(first)).to.equal(0);
     expect(first.pending).to.equal(0);

@@ -1,10 +1,6 @@
 import { expect } from 'chai';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { bootConnector, quickXorHash } from '@filing-sync/core';
+import { quickXorHash } from '@filing-sync/core';
 import {
-  loadManifest,
-  startFilingServiceDouble,
   startGraphDouble,
   trustTestCertificate,
   type DriveStore,
@@ -12,8 +8,7 @@ import {
   type GraphDouble,
 } from '@filing-sync/doubles';
 import { GRAPH_USER_AGENT } from '@filing-sync/sink-onedrive';
-import { serviceHost } from '@filing-sync/host-service';
-import { REPO, devLicence, tempDir } from './support.js';
+import { demoOnTargets } from './support.js';
 
 const TENANT_ID = 'contoso.onmicrosoft.com';
 const CLIENT_ID = '5e1d0c3b-0000-4000-8000-0000000e2e01';
@@ -53,37 +48,18 @@ describe('service host, end to end to SharePoint and OneDrive (Graph double)', f
     const drive = graph.addDrive('b!operations-drive', 'Operations');
 
     // The demo manifest, its locations pointed at SharePoint and OneDrive instead of local folders.
-    const manifest = await loadManifest(join(REPO, 'host-service/demo/manifest.json'));
     const targets: Record<string, string[]> = {
       'L-SURREY': ['sharepoint://contoso.sharepoint.com/sites/Projects/Shared Documents/Surrey Court/email'],
       'L-HARBOUR': ['sharepoint://contoso.sharepoint.com/sites/Projects/Documents/Harbour Bridge/email', `onedrive://${drive.id}/Harbour Bridge/archive`],
       'L-MILL': [`onedrive://${drive.id}/Mill Lane/email`],
     };
-    for (const l of manifest.locations) l.targets = targets[l.id]!;
-    filing = await startFilingServiceDouble({ manifest });
-
-    const dir = await tempDir();
-    const config = join(dir, 'config.json');
-    await writeFile(
-      config,
-      JSON.stringify({
-        source: { url: filing.url, tenant: manifest.tenant, token: manifest.token },
-        stateDir: join(dir, 'state'),
-        license: await devLicence(dir, manifest.tenant),
-        log: { level: 'warn', files: { enabled: false } },
-        sinks: { onedrive: { graphBaseUrl: graph.url, customHosts: ['127.0.0.1'] } },
-        credentials: { 'microsoft-graph': { tenantId: TENANT_ID, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, authorityHost: graph.url } },
-      }),
-    );
-
-    const run = async () => {
-      const connector = await bootConnector(serviceHost(), { configPath: config, logDestination: { write: () => true } });
-      try {
-        return await connector.engine.run({ once: true });
-      } finally {
-        connector.close();
-      }
-    };
+    const demo = await demoOnTargets(targets, {
+      sinks: { onedrive: { graphBaseUrl: graph.url, customHosts: ['127.0.0.1'] } },
+      credentials: { 'microsoft-graph': { tenantId: TENANT_ID, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, authorityHost: graph.url } },
+    });
+    filing = demo.filing;
+    const { manifest } = demo;
+    const run = demo.runOnce;
     const first = await run();
     expect(first.outcomes.failed, JSON.stringify(first)).to.equal(0);
     expect(first.pending).to.equal(0);

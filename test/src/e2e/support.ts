@@ -4,7 +4,9 @@ import { mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LICENCE_FILE_NAME, TRUSTED_LICENCE_KEYS, signLicence, type LicencePayload } from '@filing-sync/core';
+import { LICENCE_FILE_NAME, TRUSTED_LICENCE_KEYS, bootConnector, signLicence, type DrainSummary, type LicencePayload } from '@filing-sync/core';
+import { loadManifest, startFilingServiceDouble, type FilingServiceDouble, type Manifest } from '@filing-sync/doubles';
+import { serviceHost } from '@filing-sync/host-service';
 
 /** The repository root (this file is test/dist/e2e/support.js once built). */
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -126,4 +128,47 @@ export function message(n: number, subject = `Message ${n}`, extra = ''): string
     `Body of message ${n}.${extra}`,
     '',
   ].join('\r\n');
+}
+
+/** The demo manifest served with its locations' targets replaced, and a way to run the service host on it. */
+export interface DemoOnTargets {
+  filing: FilingServiceDouble;
+  manifest: Manifest;
+  /** `run --once` of the real service composition root, in process. */
+  runOnce(): Promise<DrainSummary>;
+}
+
+/**
+ * Serves the bundled demo manifest with each location's targets replaced by `targets`
+ * (location id → target URIs), and writes a config for the service host against it — a dev
+ * licence, a fresh state folder, and the given `sinks` and `credentials` sections.
+ */
+export async function demoOnTargets(
+  targets: Record<string, string[]>,
+  sections: { sinks?: Record<string, unknown>; credentials?: Record<string, unknown> },
+): Promise<DemoOnTargets> {
+  const manifest = await loadManifest(join(REPO, 'host-service/demo/manifest.json'));
+  for (const l of manifest.locations) l.targets = targets[l.id]!;
+  const filing = await startFilingServiceDouble({ manifest });
+  const dir = await tempDir();
+  const config = join(dir, 'config.json');
+  await writeFile(
+    config,
+    JSON.stringify({
+      source: { url: filing.url, tenant: manifest.tenant, token: manifest.token },
+      stateDir: join(dir, 'state'),
+      license: await devLicence(dir, manifest.tenant),
+      log: { level: 'warn', files: { enabled: false } },
+      ...sections,
+    }),
+  );
+  const runOnce = async (): Promise<DrainSummary> => {
+    const connector = await bootConnector(serviceHost(), { configPath: config, logDestination: { write: () => true } });
+    try {
+      return await connector.engine.run({ once: true });
+    } finally {
+      connector.close();
+    }
+  };
+  return { filing, manifest, runOnce };
 }

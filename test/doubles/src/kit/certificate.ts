@@ -41,8 +41,11 @@ export async function trustTestCertificate(): Promise<void> {
   const { cert } = await testCertificate();
   // One secure context for every connection: a `ca` list alone is parsed again (some 140 roots)
   // for each new connection, which costs tens of milliseconds of CPU per request.
-  const secureContext = tls.createSecureContext({ ca: [...tls.rootCertificates, cert] });
+  const ca = [...tls.rootCertificates, cert];
+  const secureContext = tls.createSecureContext({ ca });
   https.globalAgent.options.secureContext = secureContext;
+  // Kept as well for clients that build their own agent from the global agent's CA list (box-node-sdk's).
+  https.globalAgent.options.ca = ca;
   setGlobalDispatcher(new Agent({ connect: { secureContext } }));
   trusted = true;
 }
