@@ -156,7 +156,7 @@ export async function bootConnector(host: HostDefinition, options: BootOptions =
     const providers: CredentialProvider[] = usedCredentials.map((f) => f.create(getSection(raw, `credentials.${f.name}`), { logger: logger.child({ credentials: f.name }), stateDir }));
     const credentials = new ProviderBroker(providers);
     const source = sourceFactory!.create(config.source, { logger: logger.child({ source: sourceFactory!.name }), credentials });
-    const sinks = new SinkRegistry(factories, (f) => getSection(raw, `sinks.${f.name}`), { credentials, logger }, plugins.failed, logger);
+    const sinks = new SinkRegistry(factories, (f) => getSection(raw, `sinks.${f.name}`), { credentials, logger, ...(options.readOnlyStore ? {} : { instanceId: store.instanceId }) }, plugins.failed, logger);
     const formatters = container.isRegistered(Formatter) ? container.resolveAll<Formatter>(Formatter) : [];
     const engine = new Engine(
       { source, store, sinks, formatters, logger, ...(options.observer ? { observer: options.observer } : {}) },

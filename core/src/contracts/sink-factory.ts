@@ -13,6 +13,12 @@ export const SinkFactory = Symbol.for('filing-sync.SinkFactory');
 export interface SinkContext {
   credentials: CredentialBroker;
   logger: Logger;
+  /**
+   * 8 hex digits naming this connector installation (its state store), stable across restarts.
+   * A sink may mark its temporary files with it, so that {@link Sink.recover} can remove its own
+   * leftovers at once while leaving another connector's writes in progress alone.
+   */
+  instanceId?: string;
 }
 
 /**

@@ -129,6 +129,10 @@ export class Engine {
           if (stop.aborted) break;
           throw err;
         }
+        if (!this.recovered) {
+          this.recovered = true;
+          await this.recoverTargets(stop);
+        }
         const work = AbortSignal.any([stop, this.keeper.lost]);
         try {
           const drained = await this.drain(lease, work, summary, !!options.once);
@@ -177,6 +181,25 @@ export class Engine {
     for (const target of filing.location.targets) this.checks.delete(target);
     const summary: DrainSummary = { filings: 1, reported: 0, pending: 0, outcomes: { created: 0, identical: 0, renamed: 0, degraded: 0, skipped: 0, failed: 0 } };
     return this.processFiling(filing, AbortSignal.any([this.keeper.lost, this.abortWork.signal]), summary);
+  }
+
+  private recovered = false;
+
+  /**
+   * On start, while holding the lease (so no other connector of the tenant writes), lets every
+   * target of every location remove what an interrupted run left there, before anything new is
+   * written; a target first used later is recovered then. Best effort: failures are only logged.
+   */
+  private async recoverTargets(signal: AbortSignal): Promise<void> {
+    let locations;
+    try {
+      locations = await this.deps.source.locations(signal);
+    } catch (err) {
+      this.deps.logger.warn({ err: (err as Error).message }, 'could not list the locations to clean up after an interrupted run; each target is cleaned when first used');
+      return;
+    }
+    const targets = [...new Set(locations.flatMap((l) => l.targets))];
+    await Promise.all(targets.map((t) => this.deps.sinks.get(t).catch(() => undefined)));
   }
 
   private hardStop: NodeJS.Timeout | undefined;

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Filing, Outcome, TargetOutcome } from '../contracts/filing.js';
@@ -206,6 +207,19 @@ export class StateStore {
       locationName: r.location_name,
       ...(r.subject === null ? {} : { subject: r.subject }),
     }));
+  }
+
+  /**
+   * 8 hex digits naming this store (so this connector installation), made on first use and kept.
+   * Sinks mark temporary files with it ({@link SinkContext.instanceId}).
+   */
+  get instanceId(): string {
+    let id = this.getMeta('instanceId');
+    if (!id) {
+      id = randomBytes(4).toString('hex');
+      this.setMeta('instanceId', id);
+    }
+    return id;
   }
 
   /** A value kept between runs (e.g. last poll time); `undefined` when unset. */

@@ -13,6 +13,11 @@ export const PARTIAL_FILE_PATTERN = /^\..+\.[0-9a-f]{16}\.partial$/;
 export interface CleanupOptions {
   /** Only partials last touched longer ago than this are removed (default 10 minutes). */
   olderThanMs?: number;
+  /**
+   * 8 hex digits marking this installation's own partials (the start of their hex part): those
+   * are removed whatever their age, since no write of this installation is in progress.
+   */
+  ownMark?: string;
   /** The time to measure age against (tests). */
   now?: number;
   logger?: Logger;
@@ -20,8 +25,9 @@ export interface CleanupOptions {
 
 /**
  * Removes this sink's stray `.<name>.<hex>.partial` files in `folder` (not in subfolders: partials
- * are only ever written beside their final name) whose last change is older than `olderThanMs`,
- * so a write still in progress elsewhere is not touched. The age is the newer of mtime and ctime,
+ * are only ever written beside their final name): this installation's own (`ownMark`) at once,
+ * others only when their last change is older than `olderThanMs`, so a write still in progress
+ * by another connector is not touched. The age is the newer of mtime and ctime,
  * because a partial already carries the message's sent time as mtime.
  *
  * The host calls it through {@link FilesystemSink.recover} once per target, when the engine first
@@ -47,7 +53,8 @@ export async function cleanupPartials(folder: string, options: CleanupOptions = 
     try {
       const s = await lstat(file);
       if (!s.isFile()) continue;
-      if (now - Math.max(s.mtimeMs, s.ctimeMs) < olderThan) continue;
+      const own = options.ownMark !== undefined && name.slice(-'0123456789abcdef.partial'.length).startsWith(options.ownMark);
+      if (!own && now - Math.max(s.mtimeMs, s.ctimeMs) < olderThan) continue;
       await unlink(file);
       removed++;
     } catch (err) {

@@ -40,6 +40,7 @@ export class FilesystemSinkFactory implements SinkFactory<FilesystemSinkConfig> 
       allowedRoots: settings.allowedRoots,
       partialMaxAgeMs: settings.partialMaxAgeMs,
       logger: context.logger,
+      ...(context.instanceId ? { instanceId: context.instanceId } : {}),
     });
   }
 }

@@ -279,4 +279,18 @@ describe('FilesystemSink', () => {
     expect((await readdir(folder)).sort()).to.deep.equal(['kept.eml', foreign].sort());
     expect(await cleanupPartials(path.join(base, 'does-not-exist'))).to.equal(0);
   });
+
+  it('recover removes this installation\'s own partials at once, and leaves another connector\'s fresh ones', async () => {
+    const folder = path.join(base, 'restarted');
+    await mkdir(folder);
+    const own = '.20261128T144613Z a.eml.a1b2c3d40123abcd.partial';
+    const other = '.20261128T144613Z b.eml.ffff00000123abcd.partial';
+    for (const n of [own, other, 'kept.eml']) await writeFile(path.join(folder, n), 'x');
+    const sink = new FilesystemSink({ folder, root: base, allowedRoots: [base], partialMaxAgeMs: 600_000, instanceId: 'a1b2c3d4' });
+    expect(await sink.recover()).to.equal(1);
+    expect((await readdir(folder)).sort()).to.deep.equal(['kept.eml', other].sort());
+    // Its own partials carry the mark.
+    const written = await sink.create('c.eml', new BufferContent(Buffer.from('hi')), { modifiedAt: sent });
+    expect(written.created).to.equal(true);
+  });
 });

@@ -58,6 +58,11 @@ export interface FilesystemSinkOptions {
   /** Every allowed root: after resolving symlinks the folder must still be inside one. */
   allowedRoots: readonly string[];
   partialMaxAgeMs: number;
+  /**
+   * 8 hex digits of this connector installation ({@link SinkContext.instanceId}): they start the
+   * partial files' hex part, so `recover` removes this installation's own leftovers at once.
+   */
+  instanceId?: string;
   logger?: Logger;
   /** Test seam; defaults to `node:fs/promises`. */
   ops?: PublishOps;
@@ -190,11 +195,16 @@ export class FilesystemSink implements Sink {
     }
   }
 
-  /** Removes stray partials older than the configured age (see {@link cleanupPartials}). */
+  /**
+   * Removes this installation's own stray partials at once (only this process writes with its
+   * instance id, and the engine calls this before it writes here), and anyone else's once older
+   * than the configured age (see {@link cleanupPartials}).
+   */
   async recover(signal?: AbortSignal): Promise<number> {
     signal?.throwIfAborted();
     return cleanupPartials(this.options.folder, {
       olderThanMs: this.options.partialMaxAgeMs,
+      ...(this.options.instanceId ? { ownMark: this.options.instanceId } : {}),
       ...(this.options.logger ? { logger: this.options.logger } : {}),
     });
   }
@@ -209,11 +219,15 @@ export class FilesystemSink implements Sink {
     }
   }
 
-  /** `.<name>.<16 hex>.partial`, the name cut so the partial's own name still fits 255 units. */
+  /**
+   * `.<name>.<16 hex>.partial`, the hex being this installation's id then random digits, the name
+   * cut so the partial's own name still fits 255 units.
+   */
   private partialPathFor(name: string): string {
     const unit = this.capabilities.pathRules.lengthUnit;
     const room = 255 - '.'.length - '.0123456789abcdef.partial'.length;
-    return this.pathOf(`.${cutToLength(name, room, unit)}.${randomHex()}.partial`);
+    const mark = /^[0-9a-f]{8}$/.test(this.options.instanceId ?? '') ? this.options.instanceId! + randomHex().slice(8) : randomHex();
+    return this.pathOf(`.${cutToLength(name, room, unit)}.${mark}.partial`);
   }
 
   /**
