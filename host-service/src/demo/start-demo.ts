@@ -16,14 +16,16 @@ import { reportFailure } from '../cli/report-failure.js';
  */
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const manifestPath = join(repo, 'host-service/demo/manifest.json');
-const varDir = join(repo, 'var');
+// Where ./var lives: the repository, unless FILING_SYNC_DEMO_ROOT names another folder (tests).
+const base = process.env['FILING_SYNC_DEMO_ROOT'] ? resolve(process.env['FILING_SYNC_DEMO_ROOT']) : repo;
+const varDir = join(base, 'var');
 const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { tenant: string; token: string };
 // The allowed root must exist (the filesystem sink never invents a missing drive or share).
 mkdirSync(join(varDir, 'filed'), { recursive: true });
 
 const double = spawn(
   process.execPath,
-  [join(repo, 'test/doubles/dist/filing-service/server.js'), '--port', '0', '--manifest', manifestPath, '--target-root', repo],
+  [join(repo, 'test/doubles/dist/filing-service/server.js'), '--port', '0', '--manifest', manifestPath, '--target-root', base],
   // Its own process group: Ctrl-C reaches the connector, which then releases its lease while the double still answers.
   { stdio: ['ignore', 'pipe', 'inherit'], detached: true },
 );
@@ -38,7 +40,7 @@ process.stdout.write(`Filing-service double (tenant "${manifest.tenant}") at ${u
 const byLocation = new Map<string, Map<string, number>>();
 let drained = false;
 const print = (filing: Filing, o: TargetOutcome) => {
-  const where = o.path ? relative(repo, o.path) : o.target;
+  const where = o.path ? relative(base, o.path) : o.target;
   process.stdout.write(`  ${o.outcome.padEnd(9)} ${filing.location.name} → ${where}${o.reason ? `  (${o.reason})` : ''}\n`);
   const counts = byLocation.get(filing.location.name) ?? new Map<string, number>();
   counts.set(o.outcome, (counts.get(o.outcome) ?? 0) + 1);

@@ -43,7 +43,12 @@ export interface HostProcess {
 
 /** Starts `filing-sync <args>` with the given environment additions. */
 export function startHost(args: string[], env: Record<string, string> = {}): HostProcess {
-  const child = spawn(process.execPath, ['--enable-source-maps', CLI, ...args], {
+  return startNodeScript(CLI, args, env);
+}
+
+/** Starts `node <script> <args>` (e.g. the `npm start` demo) like {@link startHost}. */
+export function startNodeScript(script: string, args: string[], env: Record<string, string> = {}): HostProcess {
+  const child = spawn(process.execPath, ['--enable-source-maps', script, ...args], {
     env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
