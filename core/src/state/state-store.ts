@@ -45,8 +45,10 @@ export interface StateStoreOptions {
 /**
  * The connector's durable memory: which filing was written where, with what result.
  *
- * SQLite in WAL mode with `synchronous=FULL`, so an outcome recorded before the source is told is
- * still there after a power cut. One process per store ({@link StoreLock}). Every method is
+ * SQLite in WAL mode. Every outcome is committed with `synchronous=FULL`, so an outcome recorded
+ * before the source is told is still there after a power cut; bookkeeping (deliveries, the
+ * reported mark, attempts) commits with `NORMAL`, which WAL keeps consistent and which the next
+ * FULL commit makes durable too: losing it to a power cut only means a report is sent again. One process per store ({@link StoreLock}). Every method is
  * synchronous and throws the SQLite error on I/O failure.
  * @public
  */
@@ -69,7 +71,8 @@ export class StateStore {
       const db = new Database(join(dir, 'state.sqlite'), { readonly: !!options.readOnly, fileMustExist: !!options.readOnly });
       if (!options.readOnly) {
         db.pragma('journal_mode = WAL');
-        db.pragma('synchronous = FULL');
+        // NORMAL for bookkeeping; recordOutcome switches to FULL for its own commit (see the class note).
+        db.pragma('synchronous = NORMAL');
         migrate(db);
       }
       db.pragma('busy_timeout = 5000');
@@ -88,20 +91,19 @@ export class StateStore {
   beginFiling(filing: Filing, now = new Date()): { deliveries: number; reported: boolean } {
     const at = now.toISOString();
     return this.db.transaction(() => {
-      const row = this.db.prepare('SELECT deliveries, reported_at FROM filings WHERE filing_id = ?').get(filing.id) as
+      const row = this.stmt('SELECT deliveries, reported_at FROM filings WHERE filing_id = ?').get(filing.id) as
         | { deliveries: number; reported_at: string | null }
         | undefined;
       if (row) {
-        this.db.prepare('UPDATE filings SET deliveries = deliveries + 1 WHERE filing_id = ?').run(filing.id);
+        this.stmt('UPDATE filings SET deliveries = deliveries + 1 WHERE filing_id = ?').run(filing.id);
       } else {
-        this.db
-          .prepare(
+        this.stmt(
             `INSERT INTO filings (filing_id, tenant, location_id, location_name, subject, first_seen_at)
              VALUES (?, ?, ?, ?, ?, ?)`,
           )
           .run(filing.id, filing.tenant, filing.location.id, filing.location.name, filing.message.subject ?? null, at);
       }
-      const insertTarget = this.db.prepare(
+      const insertTarget = this.stmt(
         `INSERT OR IGNORE INTO target_outcomes (filing_id, target, created_at, updated_at) VALUES (?, ?, ?, ?)`,
       );
       for (const target of new Set(filing.location.targets)) insertTarget.run(filing.id, target, at, at);
@@ -111,19 +113,18 @@ export class StateStore {
 
   /** Every target row of a filing. */
   targets(filingId: string): TargetRecord[] {
-    const rows = this.db.prepare('SELECT * FROM target_outcomes WHERE filing_id = ? ORDER BY rowid').all(filingId) as Row[];
+    const rows = this.stmt('SELECT * FROM target_outcomes WHERE filing_id = ? ORDER BY rowid').all(filingId) as Row[];
     return rows.map(toRecord);
   }
 
   /** Records a failed attempt that leaves the target pending. Returns the attempts so far. */
   recordFailure(filingId: string, target: string, error: string, now = new Date()): number {
-    this.db
-      .prepare(
+    this.stmt(
         `UPDATE target_outcomes SET attempts = attempts + 1, last_error = ?, updated_at = ?
          WHERE filing_id = ? AND target = ? AND outcome IS NULL`,
       )
       .run(error, now.toISOString(), filingId, target);
-    const row = this.db.prepare('SELECT attempts FROM target_outcomes WHERE filing_id = ? AND target = ?').get(filingId, target) as
+    const row = this.stmt('SELECT attempts FROM target_outcomes WHERE filing_id = ? AND target = ?').get(filingId, target) as
       | { attempts: number }
       | undefined;
     return row?.attempts ?? 0;
@@ -134,8 +135,18 @@ export class StateStore {
    * has a final outcome keeps it (the first result wins; redeliveries never overwrite it).
    */
   recordOutcome(filingId: string, outcome: TargetOutcome, now = new Date()): void {
-    this.db
-      .prepare(
+    // This commit must reach the disk before the outcome is reported: FULL syncs the WAL (and with
+    // it every earlier NORMAL commit) before returning.
+    this.db.pragma('synchronous = FULL');
+    try {
+      this.recordOutcomeRow(filingId, outcome, now);
+    } finally {
+      this.db.pragma('synchronous = NORMAL');
+    }
+  }
+
+  private recordOutcomeRow(filingId: string, outcome: TargetOutcome, now: Date): void {
+    this.stmt(
         `UPDATE target_outcomes SET outcome = ?, path = ?, bytes = ?, hash_kind = ?, hash = ?, format = ?, reason = ?,
            attempts = attempts + 1, updated_at = ?
          WHERE filing_id = ? AND target = ? AND outcome IS NULL`,
@@ -146,14 +157,26 @@ export class StateStore {
       );
   }
 
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** A prepared statement, prepared once per SQL text. */
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
   /** Marks a filing as reported to the source. */
   markReported(filingId: string, now = new Date()): void {
-    this.db.prepare('UPDATE filings SET reported_at = ?, report_error = NULL WHERE filing_id = ?').run(now.toISOString(), filingId);
+    this.stmt('UPDATE filings SET reported_at = ?, report_error = NULL WHERE filing_id = ?').run(now.toISOString(), filingId);
   }
 
   /** Notes that reporting failed; the filing stays unreported. */
   recordReportError(filingId: string, error: string): void {
-    this.db.prepare('UPDATE filings SET report_error = ? WHERE filing_id = ?').run(error, filingId);
+    this.stmt('UPDATE filings SET report_error = ? WHERE filing_id = ?').run(error, filingId);
   }
 
   /**
@@ -162,13 +185,12 @@ export class StateStore {
    */
   resetTarget(filingId: string, target: string, now = new Date()): boolean {
     const changed = this.db.transaction(() => {
-      const r = this.db
-        .prepare(
+      const r = this.stmt(
           `UPDATE target_outcomes SET outcome = NULL, reason = NULL, attempts = 0, last_error = NULL, updated_at = ?
            WHERE filing_id = ? AND target = ? AND outcome IN ('skipped', 'failed')`,
         )
         .run(now.toISOString(), filingId, target);
-      if (r.changes > 0) this.db.prepare('UPDATE filings SET reported_at = NULL WHERE filing_id = ?').run(filingId);
+      if (r.changes > 0) this.stmt('UPDATE filings SET reported_at = NULL WHERE filing_id = ?').run(filingId);
       return r.changes > 0;
     })();
     return changed;
@@ -177,13 +199,13 @@ export class StateStore {
   /** Counts by outcome (`pending` for targets without one). */
   summary(): StoreSummary {
     const byOutcome: StoreSummary['byOutcome'] = { created: 0, identical: 0, renamed: 0, degraded: 0, skipped: 0, failed: 0, pending: 0 };
-    for (const r of this.db.prepare('SELECT outcome, COUNT(*) AS n FROM target_outcomes GROUP BY outcome').all() as {
+    for (const r of this.stmt('SELECT outcome, COUNT(*) AS n FROM target_outcomes GROUP BY outcome').all() as {
       outcome: Outcome | null;
       n: number;
     }[]) {
       byOutcome[r.outcome ?? 'pending'] = r.n;
     }
-    const f = this.db.prepare('SELECT COUNT(*) AS n, SUM(reported_at IS NULL) AS u FROM filings').get() as { n: number; u: number | null };
+    const f = this.stmt('SELECT COUNT(*) AS n, SUM(reported_at IS NULL) AS u FROM filings').get() as { n: number; u: number | null };
     return { filings: f.n, unreported: f.u ?? 0, byOutcome };
   }
 
@@ -195,8 +217,7 @@ export class StateStore {
       ...(finals.length ? [`t.outcome IN (${finals.map(() => '?').join(', ')})`] : []),
     ];
     const where = conditions.length ? `WHERE ${conditions.join(' OR ')}` : '';
-    const rows = this.db
-      .prepare(
+    const rows = this.stmt(
         `SELECT t.*, f.location_id, f.location_name, f.subject FROM target_outcomes t JOIN filings f USING (filing_id)
          ${where} ORDER BY t.updated_at DESC, t.rowid DESC LIMIT ?`,
       )
@@ -224,12 +245,12 @@ export class StateStore {
 
   /** A value kept between runs (e.g. last poll time); `undefined` when unset. */
   getMeta(key: string): string | undefined {
-    return (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+    return (this.stmt('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
   }
 
   /** Sets a value kept between runs. */
   setMeta(key: string, value: string): void {
-    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.stmt('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
   /** Closes the database and releases the process lock. Never throws. */
