@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createPrivateKey } from 'node:crypto';
 import { bootConnector, signLicence, TRUSTED_LICENCE_KEYS } from '@filing-sync/core';
-import { startFilingServiceDouble } from '@filing-sync/doubles';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 
 /** One measured case: files per second through the engine against the durable-copy baseline. */
 export interface ThroughputResult {
@@ -73,9 +75,11 @@ export async function filingThroughput(format: 'eml' | 'msg', count: number, siz
       version: 1, licensee: 'benchmark', tenant: 'bench', variant: 'service', maxLocations: 1, keyId: TRUSTED_LICENCE_KEYS.find((k) => k.development)!.keyId,
       expiresAt: new Date(Date.now() + 86_400_000).toISOString(), issuedAt: new Date().toISOString(),
     }, createPrivateKey(devKey)));
-    const double = await startFilingServiceDouble({
-      manifest: { tenant: 'bench', token: 'bench-token', locations: [{ id: 'L1', name: 'Bench', format, targets: [target] }], filings: files.map((eml, i) => ({ id: `F${i}`, location: 'L1', eml })) },
-    });
+    // The filing service runs in its own process, as it does in production (on another machine):
+    // its work is not charged to the connector.
+    const manifest = join(root, 'manifest.json');
+    await writeFile(manifest, JSON.stringify({ tenant: 'bench', token: 'bench-token', locations: [{ id: 'L1', name: 'Bench', format, targets: [target] }], filings: files.map((eml, i) => ({ id: `F${i}`, location: 'L1', eml })) }));
+    const double = await startDoubleProcess(manifest);
     try {
       const connector = await bootConnector(
         { variant: 'service', plugins: PLUGINS, credentialFactories: [], resolveFrom: import.meta.url },
@@ -97,9 +101,22 @@ export async function filingThroughput(format: 'eml' | 'msg', count: number, siz
       const enginePerSecond = count / engineSeconds;
       return { format, files: count, baselinePerSecond, enginePerSecond, ratio: enginePerSecond / baselinePerSecond };
     } finally {
-      await double.close();
+      double.close();
     }
   } finally {
     await rm(root, { recursive: true, force: true });
   }
+}
+
+/** Starts the filing-service double's program and waits for its `listening on URL` line. */
+async function startDoubleProcess(manifest: string): Promise<{ url: string; close(): void }> {
+  const server = fileURLToPath(new URL('../../test/doubles/dist/filing-service/server.js', import.meta.url));
+  const child = spawn(process.execPath, [server, '--port', '0', '--manifest', manifest], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`the filing-service double exited (${code}) before listening`)));
+  });
+  const url = /listening on (\S+)/.exec(line)?.[1];
+  if (!url) throw new Error(`unexpected first line from the double: ${line}`);
+  return { url, close: () => child.kill('SIGTERM') };
 }
