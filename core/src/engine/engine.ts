@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hostname } from 'node:os';
 import pLimit, { type LimitFunction } from 'p-limit';
@@ -231,6 +232,8 @@ export class Engine {
       }
       // Writes may outlive a stop request by the deadline; a lost lease stops them at once.
       const writeSignal = AbortSignal.any([this.keeper.lost, this.abortWork.signal]);
+      // Every filing of the batch and each of its steps listens to this one signal: many listeners is by design.
+      setMaxListeners(16 * this.options.filingConcurrency + 16, writeSignal);
       await Promise.all(
         fresh.map((filing) =>
           limitFilings(async () => {
