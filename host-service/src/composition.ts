@@ -30,11 +30,11 @@ export const SERVICE_PLUGINS: readonly string[] = [
  * @public
  */
 export const SERVICE_CREDENTIALS: readonly CredentialProviderFactory[] = [
-  microsoftGraphCredentials as CredentialProviderFactory,
-  dropboxCredentialProviderFactory as CredentialProviderFactory,
-  boxCredentialProviderFactory as CredentialProviderFactory,
-  egnyteCredentialProviderFactory as CredentialProviderFactory,
-  projectWiseCredentialProviderFactory as CredentialProviderFactory,
+  microsoftGraphCredentials,
+  dropboxCredentialProviderFactory,
+  boxCredentialProviderFactory,
+  egnyteCredentialProviderFactory,
+  projectWiseCredentialProviderFactory,
 ];
 
 /**
