@@ -110,7 +110,7 @@ export class FilesystemSink implements Sink {
     signal?.throwIfAborted();
     try {
       await this.ensureFolder();
-      const probe = path.join(this.options.folder, `.filing-sync-probe.${randomHex()}.partial`);
+      const probe = path.join(this.options.folder, `.filing-sync-probe.${this.partialMark()}.partial`);
       const fh = await open(probe, 'wx');
       try {
         await fh.write('probe');
@@ -226,8 +226,13 @@ export class FilesystemSink implements Sink {
   private partialPathFor(name: string): string {
     const unit = this.capabilities.pathRules.lengthUnit;
     const room = 255 - '.'.length - '.0123456789abcdef.partial'.length;
-    const mark = /^[0-9a-f]{8}$/.test(this.options.instanceId ?? '') ? this.options.instanceId! + randomHex().slice(8) : randomHex();
-    return this.pathOf(`.${cutToLength(name, room, unit)}.${mark}.partial`);
+    return this.pathOf(`.${cutToLength(name, room, unit)}.${this.partialMark()}.partial`);
+  }
+
+  /** 16 hex digits for a partial or probe file: this installation's id, then random ones. */
+  private partialMark(): string {
+    const id = this.options.instanceId;
+    return id !== undefined && /^[0-9a-f]{8}$/.test(id) ? id + randomHex().slice(8) : randomHex();
   }
 
   /**
