@@ -3,13 +3,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { AuthError, ConfigError, type Logger } from '@filing-sync/core';
+import { AuthError, ConfigError } from '@filing-sync/core';
 import { BoxDouble, testCertificate, trustTestCertificate } from '@filing-sync/doubles';
 import { createBoxCredentialProviderFactory, type BoxCredentialsConfig } from './box-credentials.js';
 import { BoxSinkRetryStrategy } from './box-retry-strategy.js';
 import { FileTokenStorage } from './box-token-file.js';
+import { silentLogger } from '@filing-sync/conformance';
 
-const silentLogger = { debug() {}, info() {}, warn() {}, error() {}, child() { return silentLogger; } } as unknown as Logger;
 
 describe('Box credentials', function () {
   let double: BoxDouble;
@@ -44,7 +44,7 @@ describe('Box credentials', function () {
   it('gets tokens with a JWT app config file, signed with the app\'s key', async () => {
     const file = path.join(dir, 'box-config.json');
     await writeFile(file, appConfig());
-    const provider = factory.create({ method: 'jwt', configFile: file, baseUrl: double.url }, { logger: silentLogger, stateDir: dir });
+    const provider = factory.create({ method: 'jwt', configFile: file, baseUrl: double.url }, { logger: silentLogger(), stateDir: dir });
     const credential = await provider.get({ resource: 'box' });
     expect(credential.type).to.equal('bearer');
     if (credential.type === 'bearer') expect(double.accessTokens.has(credential.accessToken)).to.equal(true);
@@ -58,18 +58,18 @@ describe('Box credentials', function () {
   });
 
   it('rejects a JWT signed for another app with AuthError', async () => {
-    const provider = factory.create({ method: 'jwt', configJson: appConfig('other-client'), baseUrl: double.url }, { logger: silentLogger, stateDir: dir });
+    const provider = factory.create({ method: 'jwt', configJson: appConfig('other-client'), baseUrl: double.url }, { logger: silentLogger(), stateDir: dir });
     await provider.get({ resource: 'box' }).then(() => expect.fail('expected AuthError'), (err: unknown) => expect(err).to.be.instanceOf(AuthError));
   });
 
   it('refuses a JWT section without a usable config, naming the key', () => {
-    expect(() => factory.create({ method: 'jwt' } as BoxCredentialsConfig, { logger: silentLogger, stateDir: dir })).to.throw(ConfigError, /credentials\.box\.configFile/);
-    expect(() => factory.create({ method: 'jwt', configFile: path.join(dir, 'missing.json') }, { logger: silentLogger, stateDir: dir })).to.throw(ConfigError, /readable Box app config/);
-    expect(() => factory.create({ method: 'jwt', configJson: '{"boxAppSettings":{}}' }, { logger: silentLogger, stateDir: dir })).to.throw(ConfigError, /credentials\.box\.configJson/);
+    expect(() => factory.create({ method: 'jwt' } as BoxCredentialsConfig, { logger: silentLogger(), stateDir: dir })).to.throw(ConfigError, /credentials\.box\.configFile/);
+    expect(() => factory.create({ method: 'jwt', configFile: path.join(dir, 'missing.json') }, { logger: silentLogger(), stateDir: dir })).to.throw(ConfigError, /readable Box app config/);
+    expect(() => factory.create({ method: 'jwt', configJson: '{"boxAppSettings":{}}' }, { logger: silentLogger(), stateDir: dir })).to.throw(ConfigError, /credentials\.box\.configJson/);
   });
 
   it('acts as one managed user with CCG userId', async () => {
-    const provider = factory.create({ method: 'ccg', clientId: 'box-client-id', clientSecret: 'box-client-secret', userId: '4242', baseUrl: double.url }, { logger: silentLogger, stateDir: dir });
+    const provider = factory.create({ method: 'ccg', clientId: 'box-client-id', clientSecret: 'box-client-secret', userId: '4242', baseUrl: double.url }, { logger: silentLogger(), stateDir: dir });
     await provider.get({ resource: 'box' });
     expect(double.tokenRequests).to.have.length(1);
     expect(double.tokenRequests[0]).to.include({ grant_type: 'client_credentials', box_subject_type: 'user', box_subject_id: '4242', client_id: 'box-client-id' });
@@ -96,7 +96,7 @@ describe('Box OAuth tokens kept by a sign-in', function () {
 
   it('works from a token file alone, and asks for a sign-in when there is none', async () => {
     const tokenFile = path.join(dir, 'tokens.json');
-    const provider = factory.create({ method: 'oauth', clientId: 'box-client-id', clientSecret: 'box-client-secret', tokenFile, baseUrl: double.url }, { logger: silentLogger, stateDir: dir });
+    const provider = factory.create({ method: 'oauth', clientId: 'box-client-id', clientSecret: 'box-client-secret', tokenFile, baseUrl: double.url }, { logger: silentLogger(), stateDir: dir });
     const err = await provider.get({ resource: 'box' }).then(() => undefined, (e: unknown) => e);
     expect(err).to.be.instanceOf(AuthError);
     expect((err as AuthError).action).to.match(/Sign in to Box/);

@@ -11,7 +11,6 @@ import {
   type CredentialBroker,
   type CredentialProvider,
   CredentialProviderFactory,
-  type Logger,
   PermanentError,
   PermissionDenied,
   type Sink,
@@ -23,10 +22,10 @@ import { boxCredentialProviderFactory, createBoxCredentialProviderFactory, type 
 import { boxSinkFactory, createBoxSinkFactory } from './box-sink-factory.js';
 import type { BoxSinkConfig } from './box-config.js';
 import { register } from './index.js';
+import { silentLogger } from '@filing-sync/conformance';
 
 const MiB = 1024 * 1024;
 const SENT = new Date('2026-11-28T14:46:13Z');
-const silentLogger = { debug() {}, info() {}, warn() {}, error() {}, trace() {}, fatal() {}, child() { return silentLogger; } } as unknown as Logger;
 
 function bytes(size: number, seed = 1): Buffer {
   const b = Buffer.alloc(size);
@@ -75,7 +74,7 @@ describe('Box sink against the Box API double', function () {
   });
 
   function makeProvider(config: BoxCredentialsConfig): CredentialProvider {
-    return credentialFactory.create({ ...config, baseUrl: double.url } as BoxCredentialsConfig, { logger: silentLogger, stateDir });
+    return credentialFactory.create({ ...config, baseUrl: double.url } as BoxCredentialsConfig, { logger: silentLogger(), stateDir });
   }
 
   function broker(): CredentialBroker {
@@ -83,7 +82,7 @@ describe('Box sink against the Box API double', function () {
   }
 
   function sinkFor(target: string, config: BoxSinkConfig = {}): Promise<Sink> {
-    return sinkFactory.create(new URL(target), { baseUrl: double.url, ...config }, { credentials: broker(), logger: silentLogger });
+    return sinkFactory.create(new URL(target), { baseUrl: double.url, ...config }, { credentials: broker(), logger: silentLogger() });
   }
 
   const requests = (method: string, pattern: RegExp) => double.server.requests.filter((r) => r.method === method && pattern.test(r.url.split('?')[0]!));
@@ -301,9 +300,9 @@ describe('Box sink against the Box API double', function () {
     expect(err.message).to.contain('sinks.box.uploadThreshold');
     err = await expectRejection(sinkFor('box://Projects/P'), ConfigError);
     expect(err.message).to.contain('target');
-    expect(() => boxCredentialProviderFactory.create({ method: 'ccg', clientId: '', clientSecret: 's' } as BoxCredentialsConfig, { logger: silentLogger, stateDir }))
+    expect(() => boxCredentialProviderFactory.create({ method: 'ccg', clientId: '', clientSecret: 's' } as BoxCredentialsConfig, { logger: silentLogger(), stateDir }))
       .to.throw(ConfigError, /credentials\.box\.clientId[\s\S]*credentials\.box\.enterpriseId/);
-    expect(() => boxCredentialProviderFactory.create({ method: 'password' } as unknown as BoxCredentialsConfig, { logger: silentLogger, stateDir }))
+    expect(() => boxCredentialProviderFactory.create({ method: 'password' } as unknown as BoxCredentialsConfig, { logger: silentLogger(), stateDir }))
       .to.throw(ConfigError, /credentials\.box\.method/);
   });
 

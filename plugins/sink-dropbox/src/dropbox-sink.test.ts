@@ -6,7 +6,6 @@ import {
   ConfigError,
   type CredentialBroker,
   CredentialProviderFactory,
-  type Logger,
   PermanentError,
   PermissionDenied,
   type Sink,
@@ -18,12 +17,11 @@ import { DropboxRefreshTokenProvider } from './dropbox-credentials.js';
 import { dropboxSinkFactory } from './dropbox-sink-factory.js';
 import type { DropboxSinkConfig } from './dropbox-config.js';
 import { register } from './index.js';
+import { silentLogger } from '@filing-sync/conformance';
 
 const MiB = 1024 * 1024;
 const SENT = new Date('2026-11-28T14:46:13Z');
 
-/** A logger that drops everything (the sink only logs retries at debug). */
-export const silentLogger = { debug() {}, info() {}, warn() {}, error() {}, trace() {}, fatal() {}, child() { return silentLogger; } } as unknown as Logger;
 
 /** Deterministic bytes of `size`, different per `seed`. */
 export function bytes(size: number, seed = 1): Buffer {
@@ -63,7 +61,7 @@ describe('Dropbox sink against the Dropbox API double', function () {
   afterEach(() => double.close());
 
   function sinkFor(target: string, config: DropboxSinkConfig = {}): Promise<Sink> {
-    return dropboxSinkFactory.create(new URL(target), { baseUrl: double.url, ...config }, { credentials: brokerFor(provider), logger: silentLogger });
+    return dropboxSinkFactory.create(new URL(target), { baseUrl: double.url, ...config }, { credentials: brokerFor(provider), logger: silentLogger() });
   }
 
   const calls = (path: string): number => double.server.requests.filter((r) => r.url.split('?')[0] === path).length;
