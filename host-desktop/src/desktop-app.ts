@@ -13,65 +13,11 @@ import {
   type BootOptions,
 } from '@filing-sync/core';
 import type { SignIns } from './auth/sign-ins.js';
-import { folderLink, type FolderLink } from './ui/folder-link.js';
+import { folderLink } from './ui/folder-link.js';
+import type { ActivityView, LocationView, RunState, StatusView, TargetView } from '../client/dist/types.js';
 
-/** What the connector is doing, as the status page says it. @public */
-export type RunState = 'starting' | 'running' | 'standing-by' | 'stopped';
-
-/** A target's state on the locations page. @public */
-export interface TargetView {
-  target: string;
-  /** `ok`, `skipped` (no permission), `needs-sign-in`, `failing`, or `unknown` (not checked yet). */
-  state: 'ok' | 'skipped' | 'needs-sign-in' | 'failing' | 'unknown';
-  reason?: string;
-  /** When this was last seen. */
-  at?: string;
-  link: FolderLink;
-}
-
-/** A location with its targets. @public */
-export interface LocationView {
-  id: string;
-  name: string;
-  format: string;
-  targets: TargetView[];
-}
-
-/** What the status page shows. @public */
-export interface StatusView {
-  state: RunState;
-  /** Who holds the tenant lease while this one stands by, and until when. */
-  holder?: string;
-  holderUntil?: string;
-  /** Why it stopped (config, licence, refused token...), with what to do. */
-  stoppedReason?: string;
-  action?: string;
-  tenant?: string;
-  sourceUrl?: string;
-  lastPollAt?: string;
-  filedToday: number;
-  /** Filings still queued at the filing service (or, if it cannot tell, targets open here). */
-  pending: number;
-  errors: number;
-  /** The latest problems, newest first. */
-  recentErrors: { subject?: string; target: string; reason: string; at: string }[];
-  licence?: { licensee: string; expiresAt: string; daysLeft: number };
-  /** Plugins that failed to load. */
-  failedPlugins: { name: string; reason: string }[];
-}
-
-/** One line of recent activity. @public */
-export interface ActivityView {
-  filingId: string;
-  subject?: string;
-  location: string;
-  target: string;
-  outcome: string;
-  fileName?: string;
-  reason?: string;
-  at: string;
-  retryable: boolean;
-}
+// The views the page receives are defined once, beside the page's code.
+export type { ActivityView, LocationView, RunState, StatusView, TargetView };
 
 /** Options of {@link DesktopApp}. */
 export interface DesktopAppOptions {

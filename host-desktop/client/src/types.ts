@@ -1,32 +1,49 @@
-/** The JSON the server sends (mirrors host-desktop's DesktopApp views; no secrets in any of it). */
+/** The JSON the desktop server sends the page: one definition for both sides (no secrets in any of it). */
 
+/** What the connector is doing, as the status page says it. */
+export type RunState = 'starting' | 'running' | 'standing-by' | 'stopped';
+
+/** What the status page shows. */
 export interface StatusView {
-  state: 'starting' | 'running' | 'standing-by' | 'stopped';
+  state: RunState;
+  /** Who holds the tenant lease while this one stands by, and until when. */
   holder?: string;
   holderUntil?: string;
+  /** Why it stopped (config, licence, refused token...), with what to do. */
   stoppedReason?: string;
   action?: string;
   tenant?: string;
   sourceUrl?: string;
   lastPollAt?: string;
   filedToday: number;
+  /** Filings still queued at the filing service (or, if it cannot tell, targets open here). */
   pending: number;
   errors: number;
+  /** The latest problems, newest first. */
   recentErrors: { subject?: string; target: string; reason: string; at: string }[];
   licence?: { licensee: string; expiresAt: string; daysLeft: number };
+  /** Plugins that failed to load. */
   failedPlugins: { name: string; reason: string }[];
 }
 
+/**
+ * How the page opens a target's folder: a local or network folder is opened by the program itself
+ * (a web page cannot open `file:` links), a cloud folder in the service's web UI.
+ */
 export type FolderLink = { kind: 'local'; path: string } | { kind: 'web'; url: string } | { kind: 'none'; display: string };
 
+/** A target's state on the locations page. */
 export interface TargetView {
   target: string;
+  /** `ok`, `skipped` (no permission), `needs-sign-in`, `failing`, or `unknown` (not checked yet). */
   state: 'ok' | 'skipped' | 'needs-sign-in' | 'failing' | 'unknown';
   reason?: string;
+  /** When this was last seen. */
   at?: string;
   link: FolderLink;
 }
 
+/** A location with its targets. */
 export interface LocationView {
   id: string;
   name: string;
@@ -34,6 +51,7 @@ export interface LocationView {
   targets: TargetView[];
 }
 
+/** One line of recent activity. */
 export interface ActivityView {
   filingId: string;
   subject?: string;

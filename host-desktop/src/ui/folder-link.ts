@@ -1,11 +1,7 @@
 import { fileUrlToPath, parseTargetUri } from '@filing-sync/core';
 
-/**
- * How the UI opens a target's folder: a local or network folder is opened by the program itself
- * (a web page cannot open `file:` links), a cloud folder in the service's web UI.
- * @public
- */
-export type FolderLink = { kind: 'local'; path: string } | { kind: 'web'; url: string } | { kind: 'none'; display: string };
+import type { FolderLink } from '../../client/dist/types.js';
+export type { FolderLink };
 
 /**
  * The link for a target URI. Never throws: a target that cannot be read gets `none` with the
