@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
 import axios, { type AxiosInstance, type AxiosResponse, type Method } from 'axios';
 import {
@@ -81,6 +82,7 @@ export class FilingServiceHttp {
     let reloadedToken = false;
     const outcome = await retrying(
       async (): Promise<{ response: AxiosResponse<T> } | { failure: Failure }> => {
+        await this.afterRequestedPause(signal);
         const token = await this.bearer();
         try {
           const response = await this.http.request<T>({
@@ -97,7 +99,13 @@ export class FilingServiceHttp {
           if (signal?.aborted) throw signal.reason;
           const failure = await toFailure(err);
           const status = failure.response?.status;
-          if (status === undefined || RETRYABLE_STATUSES.has(status)) throw fromHttpClientError(failure, this.describe(spec), errorText);
+          if (status === undefined || RETRYABLE_STATUSES.has(status)) {
+            const transient = fromHttpClientError(failure, this.describe(spec), errorText);
+            // A Retry-After speaks for the service, not for one request: no call goes out before it.
+            const wait = (transient as { retryAfterMs?: number }).retryAfterMs;
+            if (wait !== undefined) this.notBefore = Math.max(this.notBefore, Date.now() + wait);
+            throw transient;
+          }
           // A token file may have been rotated since we read it: read it again, once.
           if (status === 401 && this.config.tokenFile && !reloadedToken) {
             reloadedToken = true;
@@ -116,6 +124,15 @@ export class FilingServiceHttp {
     );
     if ('response' in outcome) return outcome.response;
     throw spec.refine?.(outcome.failure) ?? this.common(spec, outcome.failure);
+  }
+
+  /** The earliest time the service asked to be called again (from its last Retry-After). */
+  private notBefore = 0;
+
+  /** Waits out the pause the service last asked for, if any; rejects only when `signal` fires. */
+  private async afterRequestedPause(signal?: AbortSignal): Promise<void> {
+    const wait = this.notBefore - Date.now();
+    if (wait > 0) await sleep(wait, undefined, signal ? { signal } : {});
   }
 
   /** The common meaning of a final failure. */
