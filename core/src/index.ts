@@ -21,6 +21,7 @@ export * from './content/buffer-content.js';
 export * from './content/file-content.js';
 export * from './content/read-range.js';
 export * from './cloud/remote-folder.js';
+export * from './cloud/lazy-credential-provider.js';
 export * from './retry.js';
 export * from './pacing/pacer.js';
 export * from './http/http-errors.js';
