@@ -1,22 +1,18 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { BoxCcgAuth, BoxJwtAuth, BoxOAuth, CcgConfig, JwtConfig, OAuthConfig } from 'box-node-sdk';
-import type { Authentication, NetworkSession } from 'box-node-sdk/networking';
 import {
-  AuthError,
   ConfigError,
   type ConfigIssue,
-  type Credential,
-  type CredentialProvider,
   type CredentialProviderFactory,
-  type FilingSyncError,
   type Static,
   Type,
+  lazyCredentialProvider,
+  setPath,
+  validateConfig,
 } from '@filing-sync/core';
-import { boxErrorCode, mapBoxError } from './box-errors.js';
 import { BoxEndpointsSchema, checkUrls, endpoints } from './box-config.js';
-import { type BoxTransportOptions, boxNetworkSession } from './box-network.js';
-import { FileTokenStorage } from './box-token-file.js';
+// Types only: box-node-sdk is loaded with the provider, on the first credential request.
+import type { BoxTransportOptions } from './box-network.js';
 
 const secret = (description: string) => Type.String({ minLength: 1, 'x-secret': true, description });
 
@@ -57,91 +53,44 @@ export const BoxCredentialsConfigSchema = Type.Union([
 /** See {@link BoxCredentialsConfigSchema}. */
 export type BoxCredentialsConfig = Static<typeof BoxCredentialsConfigSchema>;
 
-/** Tokens are renewed this long before they expire. */
-const EXPIRY_MARGIN_MS = 60_000;
-
 /**
- * Serves `box` credentials through one of box-node-sdk's auth classes (CCG, OAuth, JWT). The SDK
- * classes do not track expiry, so this provider does: a token is renewed a minute before it
- * expires or after the service refused it (`invalidate`). Concurrent requests share one renewal.
- * Never logs a token.
- * @public
+ * The parts of a Box app config file (JWT) that filing-sync and the SDK read; the developer
+ * console writes more, which is left alone.
  */
-export class BoxTokenProvider implements CredentialProvider {
-  readonly resources = ['box'] as const;
-  private current: { accessToken: string; expiresAt: Date } | undefined;
-  private renewing: Promise<{ accessToken: string; expiresAt: Date }> | undefined;
-  // The stored access token is tried only until the service refuses one.
-  private trustStoredAccessToken = true;
+const BoxAppConfigFileSchema = Type.Object({
+  boxAppSettings: Type.Object({
+    clientID: Type.String({ minLength: 1 }),
+    clientSecret: secret('Client secret of the Box app.'),
+    appAuth: Type.Object({ publicKeyID: Type.String({ minLength: 1 }), privateKey: secret('PEM private key of the app.'), passphrase: Type.String({ 'x-secret': true }) }),
+  }),
+  enterpriseID: Type.Optional(Type.String()),
+  userID: Type.Optional(Type.String()),
+});
 
-  constructor(
-    private readonly auth: Authentication,
-    private readonly networkSession: NetworkSession,
-    /** For OAuth: the token file (its access token is used while valid; its refresh token renews). */
-    private readonly stored?: FileTokenStorage,
-  ) {}
+/**
+ * A checked `credentials.box` section, as {@link boxTokenProvider} turns it into an SDK auth
+ * class: what the config named, with defaults and files resolved.
+ */
+export type BoxAuthPlan = { endpoints: { baseUrl?: string; uploadUrl?: string } } & (
+  | { method: 'ccg'; clientId: string; clientSecret: string; enterpriseId?: string; userId?: string }
+  | { method: 'oauth'; clientId: string; clientSecret: string; tokenFile: string; refreshToken?: string }
+  | { method: 'jwt'; json: string; userId?: string; /** The config key the JSON came from, for errors. */ key: string }
+);
 
-  /**
-   * A valid access token. Rejects with {@link AuthError} when Box refuses the app's credentials
-   * or the refresh token (sign in again), {@link TransientError} when the token endpoint cannot
-   * be reached or throttles.
-   */
-  async get(): Promise<Credential> {
-    if (!this.current && this.stored && this.trustStoredAccessToken) {
-      const expiresAt = await this.stored.accessTokenExpiresAt();
-      const token = await this.stored.get();
-      if (expiresAt && token?.accessToken) this.current = { accessToken: token.accessToken, expiresAt };
-    }
-    if (this.current && this.current.expiresAt.getTime() - EXPIRY_MARGIN_MS > Date.now()) {
-      return { type: 'bearer', accessToken: this.current.accessToken, expiresAt: this.current.expiresAt };
-    }
-    this.renewing ??= this.renew().finally(() => (this.renewing = undefined));
-    const fresh = await this.renewing;
-    return { type: 'bearer', accessToken: fresh.accessToken, expiresAt: fresh.expiresAt };
-  }
-
-  /** Forgets the current token, so the next `get` fetches a new one. Never rejects. */
-  invalidate(): void {
-    this.current = undefined;
-    this.trustStoredAccessToken = false;
-  }
-
-  private async renew(): Promise<{ accessToken: string; expiresAt: Date }> {
-    if (this.stored && !(await this.stored.get())?.refreshToken) {
-      throw new AuthError(`No Box refresh token: none in credentials.box.refreshToken and none in ${this.stored.file}.`, {
-        action: 'Sign in to Box (or put a refresh token in credentials.box.refreshToken), then restart.',
-      });
-    }
-    try {
-      const token = await this.auth.refreshToken(this.networkSession);
-      if (!token.accessToken) throw new AuthError('Box returned no access token.');
-      this.current = { accessToken: token.accessToken, expiresAt: new Date(Date.now() + (token.expiresIn ?? 3600) * 1000) };
-      return this.current;
-    } catch (err) {
-      throw tokenError(err);
-    }
-  }
-}
-
-function tokenError(err: unknown): FilingSyncError {
-  const c = boxErrorCode(err);
-  if (c && (c.status === 400 || c.status === 401)) {
-    const body = (err as { responseInfo: { body?: { error?: string; error_description?: string } } }).responseInfo.body;
-    return new AuthError(`Box refused the credentials: ${body?.error ?? c.status}${body?.error_description ? ` (${body.error_description})` : ''}`, {
-      cause: err,
-      action: 'Check credentials.box (client id and secret, enterprise authorisation), or sign in to Box again for a new refresh token.',
-    });
-  }
-  if (err instanceof Error && /refresh token|Access and refresh tokens not available/i.test(err.message) && !c) {
-    return new AuthError(`Box credentials unusable: ${err.message}`, { cause: err });
-  }
-  return mapBoxError(err, 'Box token request');
+/**
+ * Makes the `box` credential provider for a checked plan; box-node-sdk and its auth classes are
+ * loaded on the provider's first `get`, so a host that offers Box credentials but has none
+ * configured never loads them.
+ */
+function lazyBoxProvider(plan: BoxAuthPlan, transport: BoxTransportOptions) {
+  return lazyCredentialProvider(['box'], async () => (await import('./box-token-provider.js')).boxTokenProvider(plan, transport));
 }
 
 /**
- * Makes {@link BoxTokenProvider}s from the `credentials.box` section. Does no I/O beyond reading
- * a JWT config file; throws {@link ConfigError} listing every bad key. `transport` tunes the
- * SDK's HTTPS agent (e.g. a CA for an API double).
+ * Makes `box` credential providers from the `credentials.box` section. Does no I/O beyond reading
+ * a JWT config file, and loads no SDK: each provider loads box-node-sdk and its
+ * {@link BoxTokenProvider} on its first `get`. Throws {@link ConfigError} listing every bad key,
+ * the JWT app config's included. `transport` tunes the SDK's HTTPS agent (e.g. a CA for an API double).
  * @public
  */
 export function createBoxCredentialProviderFactory(transport: BoxTransportOptions = {}): CredentialProviderFactory<BoxCredentialsConfig> {
@@ -160,23 +109,22 @@ export function createBoxCredentialProviderFactory(transport: BoxTransportOption
       throw new ConfigError([{ key: `${key}.method`, expected: '"ccg", "oauth" or "jwt"', found: JSON.stringify(method) }]);
     }
     issues.push(...checkUrls(config, key));
-    const session = boxNetworkSession(endpoints(config), transport);
+    const urls = endpoints(config);
     if (config.method === 'ccg') {
       need('clientId', config.clientId, 'the client id of the Box app');
       need('clientSecret', config.clientSecret, 'the client secret of the Box app');
       if (!config.enterpriseId === !config.userId) issues.push({ key: `${key}.enterpriseId`, expected: 'exactly one of enterpriseId or userId' });
       if (issues.length) throw new ConfigError(issues);
-      const auth = new BoxCcgAuth({ config: new CcgConfig({ clientId: config.clientId, clientSecret: config.clientSecret, ...(config.userId ? { userId: config.userId } : { enterpriseId: config.enterpriseId! }) }) });
-      return new BoxTokenProvider(auth, session);
+      const subject = config.userId ? { userId: config.userId } : { enterpriseId: config.enterpriseId! };
+      return lazyBoxProvider({ method: 'ccg', endpoints: urls, clientId: config.clientId, clientSecret: config.clientSecret, ...subject }, transport);
     }
     if (config.method === 'oauth') {
       need('clientId', config.clientId, 'the client id of the Box app');
       need('clientSecret', config.clientSecret, 'the client secret of the Box app');
       if (config.refreshToken !== undefined) need('refreshToken', config.refreshToken, 'the refresh token from the Box sign-in (or leave it out when the sign-in keeps tokenFile)');
       if (issues.length) throw new ConfigError(issues);
-      const storage = new FileTokenStorage(config.tokenFile ?? path.join(context.stateDir, 'box-oauth-tokens.json'), config.refreshToken || undefined);
-      const auth = new BoxOAuth({ config: new OAuthConfig({ clientId: config.clientId, clientSecret: config.clientSecret, tokenStorage: storage }) });
-      return new BoxTokenProvider(auth, session, storage);
+      const tokenFile = config.tokenFile ?? path.join(context.stateDir, 'box-oauth-tokens.json');
+      return lazyBoxProvider({ method: 'oauth', endpoints: urls, clientId: config.clientId, clientSecret: config.clientSecret, tokenFile, ...(config.refreshToken ? { refreshToken: config.refreshToken } : {}) }, transport);
     }
     if (!config.configFile === !config.configJson) issues.push({ key: `${key}.configFile`, expected: 'exactly one of configFile or configJson' });
     if (issues.length) throw new ConfigError(issues);
@@ -186,15 +134,19 @@ export function createBoxCredentialProviderFactory(transport: BoxTransportOption
     } catch (err) {
       throw new ConfigError([{ key: `${key}.configFile`, expected: 'a readable Box app config file', found: `${config.configFile} (${(err as Error).message})` }]);
     }
-    let jwtConfig: JwtConfig;
+    const jsonKey = config.configJson ? `${key}.configJson` : `${key}.configFile`;
+    let parsed: unknown;
     try {
-      jwtConfig = JwtConfig.fromConfigJsonString(json);
-    } catch (err) {
-      throw new ConfigError([{ key: config.configJson ? `${key}.configJson` : `${key}.configFile`, expected: 'a Box app config (boxAppSettings with appAuth keys, enterpriseID)', found: (err as Error).message }]);
+      parsed = JSON.parse(json);
+    } catch {
+      // Not the parser's message: it quotes the text, which holds the private key.
+      throw new ConfigError([{ key: jsonKey, expected: 'a Box app config in JSON (as downloaded from the Box developer console)' }]);
     }
-    let auth = new BoxJwtAuth({ config: jwtConfig });
-    if (config.userId) auth = auth.withUserSubject(config.userId);
-    return new BoxTokenProvider(auth, session);
+    // Checked here, at boot, although the SDK reads it only on the first credential request.
+    const holder: Record<string, unknown> = {};
+    setPath(holder, jsonKey, parsed);
+    validateConfig(holder, [{ path: jsonKey, schema: BoxAppConfigFileSchema }]);
+    return lazyBoxProvider({ method: 'jwt', endpoints: urls, json, key: jsonKey, ...(config.userId ? { userId: config.userId } : {}) }, transport);
   },
 };
 }
