@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import {
   AuthenticationHandler,
   AuthenticationHandlerOptions,
@@ -9,19 +8,10 @@ import {
   type GraphRequest,
 } from '@microsoft/microsoft-graph-client';
 import { AuthError, type CredentialBroker, type CredentialRequest } from '@filing-sync/core';
+import { GRAPH_DEFAULT_SCOPE, GRAPH_USER_AGENT } from './graph-constants.js';
 import { fromGraphError } from './graph-errors.js';
 
-const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
-
-/**
- * User-Agent decorated as Microsoft asks of SharePoint/OneDrive integrations
- * (`ISV|Company|App/version`), which keeps us out of the anonymous throttling bucket.
- * @public
- */
-export const GRAPH_USER_AGENT = `ISV|filing-sync|filing-sync/${pkg.version}`;
-
-/** Scope of an app-only or delegated Graph token covering what the app was granted. */
-export const GRAPH_DEFAULT_SCOPE = 'https://graph.microsoft.com/.default';
+export { GRAPH_DEFAULT_SCOPE, GRAPH_USER_AGENT } from './graph-constants.js';
 
 /** Options of {@link GraphApi}. */
 export interface GraphApiOptions {

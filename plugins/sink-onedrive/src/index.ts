@@ -1,16 +1,17 @@
 /**
- * OneDrive and SharePoint sink for filing-sync, through Microsoft Graph.
+ * OneDrive and SharePoint sink for filing-sync, through Microsoft Graph. This entry loads neither
+ * the Graph client nor MSAL: they are loaded when a target or a credential is first used. The
+ * SDK-bound sink class is in `@filing-sync/sink-onedrive/sdk`.
  * @packageDocumentation
  */
 import { SinkFactory, type RegisterPlugin } from '@filing-sync/core';
 import { OneDriveSinkFactory } from './sink-factory.js';
 
 export { OneDriveSinkFactory } from './sink-factory.js';
-export { OneDriveSink, GRAPH_MAX_FILE_SIZE } from './onedrive-sink.js';
 export { OneDriveConfigSchema, type OneDriveConfig } from './config.js';
 export { GRAPH_PATH_RULES } from './path-rules.js';
-export { GRAPH_USER_AGENT } from './graph-api.js';
-export { parseDriveTarget, type DriveTarget } from './drive-location.js';
+export { GRAPH_MAX_FILE_SIZE, GRAPH_USER_AGENT } from './graph-constants.js';
+export { parseDriveTarget, type DriveTarget } from './drive-target.js';
 export {
   microsoftGraphCredentials,
   MsalCredentialProvider,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { ConfidentialClientApplication, type Configuration } from '@azure/msal-node';
+// Types only: MSAL is loaded on the first token request (see MsalCredentialProvider.application).
+import type { ConfidentialClientApplication, Configuration } from '@azure/msal-node';
 import {
   AuthError,
   ConfigError,
@@ -13,7 +14,7 @@ import {
   type Logger,
   type Static,
 } from '@filing-sync/core';
-import { GRAPH_DEFAULT_SCOPE } from './graph-api.js';
+import { GRAPH_DEFAULT_SCOPE } from './graph-constants.js';
 
 /**
  * The `credentials.microsoft-graph` config section: an app registration with a client secret or
@@ -64,7 +65,7 @@ const MICROSOFT_AUTHORITY_HOSTS = new Set([
  */
 export class MsalCredentialProvider implements CredentialProvider {
   readonly resources = ['microsoft-graph'] as const;
-  private app: ConfidentialClientApplication | undefined;
+  private app: Promise<ConfidentialClientApplication> | undefined;
   private stale = false;
 
   constructor(
@@ -79,7 +80,7 @@ export class MsalCredentialProvider implements CredentialProvider {
    */
   async get(request: CredentialRequest, signal?: AbortSignal): Promise<Credential> {
     signal?.throwIfAborted();
-    const app = this.application();
+    const app = await this.application();
     const skipCache = this.stale;
     this.stale = false;
     let result;
@@ -98,8 +99,21 @@ export class MsalCredentialProvider implements CredentialProvider {
     this.stale = true;
   }
 
-  private application(): ConfidentialClientApplication {
-    if (this.app) return this.app;
+  /**
+   * MSAL's client for this app, made (and @azure/msal-node loaded) on the first request, so a
+   * host that offers these credentials loads MSAL only when they are used. Rejects with
+   * ConfigError when the certificate's key file cannot be read; a failed attempt is not kept.
+   */
+  private application(): Promise<ConfidentialClientApplication> {
+    this.app ??= this.makeApplication().catch((err: unknown) => {
+      this.app = undefined;
+      throw err;
+    });
+    return this.app;
+  }
+
+  private async makeApplication(): Promise<ConfidentialClientApplication> {
+    const { ConfidentialClientApplication } = await import('@azure/msal-node');
     const c = this.config;
     const authorityHost = (c.authorityHost ?? 'https://login.microsoftonline.com').replace(/\/+$/, '');
     const host = new URL(authorityHost).host;
@@ -120,7 +134,7 @@ export class MsalCredentialProvider implements CredentialProvider {
       };
     }
     const logger = this.logger;
-    this.app = new ConfidentialClientApplication({
+    return new ConfidentialClientApplication({
       auth,
       system: {
         loggerOptions: {
@@ -129,7 +143,6 @@ export class MsalCredentialProvider implements CredentialProvider {
         },
       },
     });
-    return this.app;
   }
 }
 

@@ -22,9 +22,9 @@ import type { GraphApi } from './graph-api.js';
 import { isGraphStatus } from './graph-errors.js';
 import { GRAPH_PATH_RULES } from './path-rules.js';
 import { uploadBySession } from './upload-session.js';
+import { GRAPH_MAX_FILE_SIZE } from './graph-constants.js';
 
-/** Largest file OneDrive and SharePoint accept. */
-export const GRAPH_MAX_FILE_SIZE = 250 * 1024 ** 3;
+export { GRAPH_MAX_FILE_SIZE } from './graph-constants.js';
 
 /** What an {@link OneDriveSink} is made of; built by the factory. */
 export interface OneDriveSinkParts {

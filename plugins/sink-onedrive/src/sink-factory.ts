@@ -1,14 +1,14 @@
 import type { Sink, SinkContext, SinkFactory } from '@filing-sync/core';
 import { OneDriveConfigSchema, resolveConfig, type OneDriveConfig } from './config.js';
-import { DriveResolver, parseDriveTarget } from './drive-location.js';
-import { FolderCache } from './folder-cache.js';
-import { GraphApi } from './graph-api.js';
-import { OneDriveSink } from './onedrive-sink.js';
+import { parseDriveTarget } from './drive-target.js';
+// Types only: the Graph client is loaded by create, when a OneDrive or SharePoint target is used.
+import type { SharedDriveLookups } from './open-onedrive-sink.js';
 
 /**
  * Makes OneDrive and SharePoint sinks (`onedrive:/…`, `onedrive://<drive-id>/…`,
  * `sharepoint://<host>/sites/<site>/<library>/…`). Sites, libraries and folder ids are resolved
- * once and shared by every sink it makes.
+ * once and shared by every sink it makes. The factory loads no SDK: the Microsoft Graph client is
+ * imported by the first `create`, so a host without such targets never loads it.
  * @public
  */
 export class OneDriveSinkFactory implements SinkFactory<OneDriveConfig> {
@@ -16,20 +16,17 @@ export class OneDriveSinkFactory implements SinkFactory<OneDriveConfig> {
   readonly schemes = ['onedrive', 'sharepoint'] as const;
   readonly description = 'OneDrive and SharePoint document libraries through Microsoft Graph.';
   readonly configSchema = OneDriveConfigSchema;
-  private readonly resolver = new DriveResolver();
-  private readonly folders = new FolderCache();
+  private shared: SharedDriveLookups | undefined;
 
-  /** Rejects with ConfigError naming `target` or the config key when either cannot be used. */
+  /**
+   * Rejects with ConfigError naming `target` or the config key when either cannot be used
+   * (checked before the Graph client is loaded); rejects as `import()` does if it cannot be loaded.
+   */
   async create(target: URL, config: OneDriveConfig, context: SinkContext): Promise<Sink> {
     const resolved = resolveConfig(config);
     const parsed = parseDriveTarget(target);
-    const graph = new GraphApi({
-      credentials: context.credentials,
-      baseUrl: resolved.graphBaseUrl,
-      customHosts: resolved.customHosts,
-      account: resolved.account,
-      requestTimeoutMs: resolved.requestTimeoutMs,
-    });
-    return new OneDriveSink({ graph, resolver: this.resolver, folders: this.folders, target: parsed, config: resolved, logger: context.logger });
+    const { openOneDriveSink, sharedDriveLookups } = await import('./open-onedrive-sink.js');
+    this.shared ??= sharedDriveLookups();
+    return openOneDriveSink(parsed, resolved, this.shared, context);
   }
 }

@@ -1,0 +1,7 @@
+/**
+ * The OneDrive plugin's SDK-bound parts, for code that drives the Graph client itself: importing
+ * this entry loads @microsoft/microsoft-graph-client. The plugin's main entry loads it only when a
+ * OneDrive or SharePoint target is first used.
+ * @packageDocumentation
+ */
+export { OneDriveSink, type OneDriveSinkParts } from './onedrive-sink.js';
