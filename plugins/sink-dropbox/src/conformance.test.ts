@@ -1,7 +1,7 @@
 import { runSinkConformance, silentLogger, staticCredentials, type TestTarget } from '@filing-sync/conformance';
 import type { CredentialBroker } from '@filing-sync/core';
 import { DropboxDouble, trustTestCertificate } from '@filing-sync/doubles';
-import { DropboxRefreshTokenProvider } from './dropbox-credentials.js';
+import { DropboxRefreshTokenProvider } from './dropbox-token-provider.js';
 import { dropboxSinkFactory } from './dropbox-sink-factory.js';
 import type { DropboxSinkConfig } from './dropbox-config.js';
 

@@ -1,17 +1,12 @@
-import {
-  type SinkContext,
-  type SinkFactory,
-  ConfigError,
-  remoteFolderSegments,
-} from '@filing-sync/core';
-import { createDropboxClient, dropboxFetch } from './dropbox-client.js';
+import { type Sink, type SinkContext, type SinkFactory, ConfigError, remoteFolderSegments } from '@filing-sync/core';
 import { type DropboxSinkConfig, DropboxSinkConfigSchema, resolveDropboxSinkConfig } from './dropbox-config.js';
-import { DropboxSink } from './dropbox-sink.js';
 
 /**
  * Makes a {@link DropboxSink} per `dropbox:/Folder/...` target. Credentials come from the host's
  * broker under resource `dropbox` (this plugin's {@link dropboxCredentialProviderFactory} serves
- * them from a refresh token; the desktop host may serve them from its own sign-in).
+ * them from a refresh token; the desktop host may serve them from its own sign-in). The factory
+ * loads no SDK: `dropbox` is imported by the first `create`, so a host without Dropbox targets
+ * never loads it.
  * @public
  */
 export const dropboxSinkFactory: SinkFactory<DropboxSinkConfig> = {
@@ -19,22 +14,17 @@ export const dropboxSinkFactory: SinkFactory<DropboxSinkConfig> = {
   schemes: ['dropbox'],
   description: 'Dropbox folders (dropbox:/Projects/...), personal or team space, through the official SDK.',
   configSchema: DropboxSinkConfigSchema,
-  async create(target: URL, config: DropboxSinkConfig | undefined, context: SinkContext) {
+  /**
+   * Rejects with {@link ConfigError} naming the URI or the config key when either cannot be used,
+   * and as `import()` does if the SDK cannot be loaded (a broken install).
+   */
+  async create(target: URL, config: DropboxSinkConfig | undefined, context: SinkContext): Promise<Sink> {
     if (target.protocol !== 'dropbox:') {
       throw new ConfigError([{ key: 'target', expected: 'a dropbox: URI such as dropbox:/Projects/Surrey Court', found: target.href }]);
     }
     const folder = remoteFolderSegments(target);
     const resolved = resolveDropboxSinkConfig(config);
-    const pathRoot = typeof resolved.pathRoot === 'object'
-      ? JSON.stringify({ '.tag': 'namespace_id', namespace_id: resolved.pathRoot.namespaceId })
-      : undefined;
-    const client = createDropboxClient({
-      broker: context.credentials,
-      request: { resource: 'dropbox' },
-      fetch: dropboxFetch(resolved.baseUrl, 'sinks.dropbox.baseUrl', resolved.requestTimeoutMs),
-      ...(pathRoot === undefined ? {} : { pathRoot }),
-      ...(resolved.selectUser === undefined ? {} : { selectUser: resolved.selectUser }),
-    });
-    return new DropboxSink({ client, folder, config: resolved, credentials: context.credentials, logger: context.logger });
+    const { openDropboxSink } = await import('./open-dropbox-sink.js');
+    return openDropboxSink(folder, resolved, context);
   },
 };

@@ -13,7 +13,7 @@ import {
   TransientError,
 } from '@filing-sync/core';
 import { DropboxDouble, trustTestCertificate } from '@filing-sync/doubles';
-import { DropboxRefreshTokenProvider } from './dropbox-credentials.js';
+import { DropboxRefreshTokenProvider } from './dropbox-token-provider.js';
 import { dropboxSinkFactory } from './dropbox-sink-factory.js';
 import type { DropboxSinkConfig } from './dropbox-config.js';
 import { register } from './index.js';

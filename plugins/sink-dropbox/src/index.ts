@@ -1,22 +1,17 @@
 /**
  * Dropbox sink plugin for filing-sync: `dropbox:/Projects/...` targets through the official SDK
  * (`dropbox` 10.34.0), and the `dropbox` credential provider (refresh token + app key).
+ * This entry loads no SDK: `dropbox` is loaded when a Dropbox target or credential is first used.
+ * The SDK-bound classes are in `@filing-sync/sink-dropbox/sdk`.
  * @packageDocumentation
  */
 import { type RegisterPlugin, SinkFactory } from '@filing-sync/core';
 import { dropboxSinkFactory } from './dropbox-sink-factory.js';
 
 export { dropboxSinkFactory } from './dropbox-sink-factory.js';
-export { DropboxSink, type DropboxSinkOptions } from './dropbox-sink.js';
 export { DropboxSinkConfigSchema, type DropboxSinkConfig, resolveDropboxSinkConfig } from './dropbox-config.js';
-export {
-  dropboxCredentialProviderFactory,
-  DropboxRefreshTokenProvider,
-  DropboxCredentialsConfigSchema,
-  type DropboxCredentialsConfig,
-} from './dropbox-credentials.js';
+export { dropboxCredentialProviderFactory, DropboxCredentialsConfigSchema, type DropboxCredentialsConfig } from './dropbox-credentials.js';
 export { DROPBOX_PATH_RULES } from './dropbox-path-rules.js';
-export { mapDropboxError } from './dropbox-errors.js';
 
 /**
  * Registers the Dropbox sink factory. Credential providers are the host's choice: the service host
