@@ -6,6 +6,7 @@
 import { move } from 'piscina';
 import { type ConvertOptions, convertToMsg } from './convert.js';
 import type { ByteSource } from './compound-file-writer.js';
+import { type SerializedError, serializeError } from './conversion-errors.js';
 
 /** What the main thread sends. */
 export interface ConvertTask {
@@ -16,15 +17,6 @@ export interface ConvertTask {
 /** What the worker answers: the .msg bytes themselves (moved, not copied), a spool file, or an error. */
 export type ConvertReply = Uint8Array | { ok: true; path: string; size: number } | { ok: false; error: SerializedError };
 
-/** An error reduced to what the main thread needs to rebuild it. */
-export interface SerializedError {
-  name: string;
-  message: string;
-  expected?: string;
-  found?: string;
-  code?: string;
-}
-
 /** Converts in this worker; never rejects. */
 export default async function convertInWorker(task: ConvertTask): Promise<ConvertReply> {
   const source = task.source instanceof Uint8Array ? Buffer.from(task.source.buffer, task.source.byteOffset, task.source.byteLength) : task.source;
@@ -34,7 +26,6 @@ export default async function convertInWorker(task: ConvertTask): Promise<Conver
     // Hand the output buffer over instead of copying it.
     return move(new Uint8Array(result.bytes.buffer, result.bytes.byteOffset, result.bytes.byteLength)) as Uint8Array;
   } catch (err) {
-    const e = err as Error & { expected?: string; found?: string; code?: string };
-    return { ok: false, error: { name: e?.name ?? 'Error', message: e?.message ?? String(err), expected: e?.expected, found: e?.found, code: e?.code } };
+    return { ok: false, error: serializeError(err) };
   }
 }

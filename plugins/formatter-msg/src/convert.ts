@@ -6,11 +6,10 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { PermanentError } from '@filing-sync/core';
 import { type ByteSource, type CfbStorage, layoutCompoundFile, writeCompoundFileToBuffer, writeCompoundFileToFile } from './compound-file-writer.js';
 import { messageRoot } from './message-storage.js';
 import { type ParsedMessage, parseMessage } from './parse-message.js';
-import { InvalidMessageError } from './invalid-message-error.js';
+import { UnconvertibleMessageError, UnreadableMessageError } from './conversion-errors.js';
 
 /** Limits of one conversion. */
 export interface ConvertOptions {
@@ -41,8 +40,8 @@ export const MAX_MSG_SIZE = 2 ** 31 - 1;
 export type ConvertResult = { kind: 'buffer'; bytes: Buffer } | { kind: 'file'; path: string; size: number };
 
 /**
- * Converts the message in `source`. Rejects with {@link InvalidMessageError} / {@link PermanentError} when
- * the message cannot be converted; with other errors when the scratch folder or the source cannot be used.
+ * Converts the message in `source`. Rejects with {@link UnreadableMessageError} /
+ * {@link UnconvertibleMessageError} when the message cannot be converted; with other errors when the scratch folder or the source cannot be used.
  */
 export async function convertToMsg(source: ByteSource, options: ConvertOptions): Promise<ConvertResult> {
   let parsed: ParsedMessage | undefined;
@@ -51,18 +50,18 @@ export async function convertToMsg(source: ByteSource, options: ConvertOptions):
     try {
       parsed = await parseMessage(source, options);
     } catch (err) {
-      if (err instanceof PermanentError || isSystemError(err)) throw err;
-      throw new InvalidMessageError('a MIME structure mailparser can read', `a parse error: ${(err as Error).message}`, { cause: err });
+      if (err instanceof UnreadableMessageError || isSystemError(err)) throw err;
+      throw new UnreadableMessageError('a MIME structure mailparser can read', `a parse error: ${(err as Error).message}`, { cause: err });
     }
     let root: CfbStorage;
     try {
       root = messageRoot(parsed);
     } catch (err) {
-      if (err instanceof PermanentError) throw err;
-      throw new PermanentError(`Cannot lay out the .msg: ${(err as Error).message}`, { cause: err });
+      if (err instanceof UnreadableMessageError) throw err;
+      throw new UnconvertibleMessageError(`Cannot lay out the .msg: ${(err as Error).message}`, { cause: err });
     }
     const size = layoutSize(root);
-    if (size > MAX_MSG_SIZE) throw new PermanentError(`The .msg would have ${size} bytes; Outlook .msg files hold at most ${MAX_MSG_SIZE}.`);
+    if (size > MAX_MSG_SIZE) throw new UnconvertibleMessageError(`The .msg would have ${size} bytes; Outlook .msg files hold at most ${MAX_MSG_SIZE}.`);
     if (size <= options.memoryOutputLimit) return { kind: 'buffer', bytes: await writeCompoundFileToBuffer(root) };
     const path = join(options.scratchDir, `message-${randomUUID()}.msg`);
     try {
@@ -80,7 +79,7 @@ function layoutSize(root: CfbStorage): number {
   try {
     return layoutCompoundFile(root).size;
   } catch (err) {
-    throw new PermanentError(`Cannot lay out the .msg: ${(err as Error).message}`, { cause: err });
+    throw new UnconvertibleMessageError(`Cannot lay out the .msg: ${(err as Error).message}`, { cause: err });
   }
 }
 

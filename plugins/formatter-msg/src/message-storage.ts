@@ -20,7 +20,7 @@ import {
 } from './mapi-tags.js';
 import type { Mailbox, ParsedAttachment, ParsedMessage } from './parse-message.js';
 import { PropertyBag } from './property-bag.js';
-import { InvalidMessageError } from './invalid-message-error.js';
+import { UnreadableMessageError } from './conversion-errors.js';
 
 /** [MS-OXMSG] 2.2.1/2.2.2: at most 2048 recipient and 2048 attachment storages per message. */
 export const MAX_OBJECTS = 2048;
@@ -52,8 +52,8 @@ function messageEntries(message: ParsedMessage, embedded: boolean): CfbEntry[] {
   ];
   const attachments = message.attachments;
   const what = embedded ? 'an embedded message' : 'the message';
-  if (recipients.length > MAX_OBJECTS) throw new InvalidMessageError(`at most ${MAX_OBJECTS} recipients in ${what}`, `${recipients.length}`);
-  if (attachments.length > MAX_OBJECTS) throw new InvalidMessageError(`at most ${MAX_OBJECTS} attachments in ${what}`, `${attachments.length}`);
+  if (recipients.length > MAX_OBJECTS) throw new UnreadableMessageError(`at most ${MAX_OBJECTS} recipients in ${what}`, `${recipients.length}`);
+  if (attachments.length > MAX_OBJECTS) throw new UnreadableMessageError(`at most ${MAX_OBJECTS} attachments in ${what}`, `${attachments.length}`);
 
   const p = new PropertyBag();
   p.string(Tag.MessageClass, 'IPM.Note');

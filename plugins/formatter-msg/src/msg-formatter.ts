@@ -9,11 +9,11 @@ import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { Piscina } from 'piscina';
-import { BufferContent, type Content, FileContent, type Formatter, PermanentError, type RenderContext } from '@filing-sync/core';
+import { BufferContent, type Content, FileContent, type Formatter, type RenderContext } from '@filing-sync/core';
 import { type ByteSource } from './compound-file-writer.js';
 import { type ConvertOptions, type ConvertResult, DEFAULT_CONVERT_OPTIONS, convertToMsg } from './convert.js';
-import type { ConvertReply, ConvertTask, SerializedError } from './convert-worker.js';
-import { InvalidMessageError } from './invalid-message-error.js';
+import type { ConvertReply, ConvertTask } from './convert-worker.js';
+import { publicError, reviveError } from './public-errors.js';
 
 /** Tuning of {@link MsgFormatter}. */
 export interface MsgFormatterOptions {
@@ -73,7 +73,7 @@ export class MsgFormatter implements Formatter {
         await pipeline(message.open(), createWriteStream(spooled), { signal: context.signal });
         source = { path: spooled, size: message.size };
       }
-      const result = this.workers === 0 ? await convertToMsg(source, options) : await this.inWorker(source, options, context.signal);
+      const result = this.workers === 0 ? await this.inThisThread(source, options) : await this.inWorker(source, options, context.signal);
       return result.kind === 'buffer' ? new BufferContent(result.bytes) : await FileContent.of(result.path);
     } finally {
       if (spooled) await rm(spooled, { force: true });
@@ -85,6 +85,14 @@ export class MsgFormatter implements Formatter {
     const pool = this.pool;
     this.pool = undefined;
     await pool?.destroy();
+  }
+
+  private async inThisThread(source: ByteSource, options: ConvertOptions): Promise<ConvertResult> {
+    try {
+      return await convertToMsg(source, options);
+    } catch (err) {
+      throw publicError(err);
+    }
   }
 
   private async inWorker(source: ByteSource, options: ConvertOptions, signal?: AbortSignal): Promise<ConvertResult> {
@@ -103,12 +111,6 @@ export class MsgFormatter implements Formatter {
     const reply = await this.pool.run(task, { signal });
     if (reply instanceof Uint8Array) return { kind: 'buffer', bytes: Buffer.from(reply.buffer, reply.byteOffset, reply.byteLength) };
     if (reply.ok) return { kind: 'file', path: reply.path, size: reply.size };
-    throw revive(reply.error);
+    throw reviveError(reply.error);
   }
-}
-
-function revive(e: SerializedError): Error {
-  if (e.name === 'InvalidMessageError') return new InvalidMessageError(e.expected ?? 'a convertible message', e.found ?? e.message);
-  if (e.name === 'PermanentError') return new PermanentError(e.message);
-  return Object.assign(new Error(e.message), { name: e.name, code: e.code });
 }

@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
 import { MailParser, type AddressObject, type AttachmentStream, type EmailAddress, type Headers } from 'mailparser';
 import { type ByteSource, sizeOf } from './compound-file-writer.js';
-import { InvalidMessageError } from './invalid-message-error.js';
+import { UnreadableMessageError } from './conversion-errors.js';
 
 /** One mailbox: a display name (possibly empty) and an address. */
 export interface Mailbox {
@@ -86,7 +86,7 @@ export const MAILPARSER_OPTIONS = {
 const HEAD_LIMIT = 1024 * 1024;
 
 /**
- * Parses the message in `source`. Rejects with {@link InvalidMessageError} when it does not start with a
+ * Parses the message in `source`. Rejects with {@link UnreadableMessageError} when it does not start with a
  * header block; other rejections come from reading the source or the scratch folder.
  */
 export async function parseMessage(source: ByteSource, options: ParseOptions, depth = 0): Promise<ParsedMessage> {
@@ -194,7 +194,7 @@ async function collect(content: Readable, options: ParseOptions): Promise<ByteSo
 
 /**
  * Reads the original header block: the bytes before the first empty line, as UTF-8 when they are valid
- * UTF-8 and as Latin-1 otherwise, with CRLF line ends. Rejects with {@link InvalidMessageError} when the
+ * UTF-8 and as Latin-1 otherwise, with CRLF line ends. Rejects with {@link UnreadableMessageError} when the
  * source does not begin with a header field.
  */
 export async function readHeaderBlock(source: ByteSource): Promise<string> {
@@ -211,7 +211,7 @@ export async function readHeaderBlock(source: ByteSource): Promise<string> {
       await handle.close();
     }
   }
-  if (head.length === 0) throw new InvalidMessageError('an RFC 5322 message (header fields, an empty line, a body)', 'an empty input');
+  if (head.length === 0) throw new UnreadableMessageError('an RFC 5322 message (header fields, an empty line, a body)', 'an empty input');
   let end = head.length;
   for (let i = 0; i < head.length; i++) {
     if (head[i] === 0x0a && (head[i + 1] === 0x0a || (head[i + 1] === 0x0d && head[i + 2] === 0x0a))) {
@@ -223,7 +223,7 @@ export async function readHeaderBlock(source: ByteSource): Promise<string> {
   const lf = raw.indexOf(0x0a);
   const firstLine = raw.subarray(0, lf < 0 ? raw.length : lf).toString('latin1').replace(/\r$/, '');
   if (!/^[\x21-\x39\x3b-\x7e]+[ \t]*:/.test(firstLine) || raw.includes(0)) {
-    throw new InvalidMessageError('an RFC 5322 message starting with header fields ("Name: value" lines)', describeStart(head));
+    throw new UnreadableMessageError('an RFC 5322 message starting with header fields ("Name: value" lines)', describeStart(head));
   }
   let text: string;
   try {
