@@ -3,10 +3,10 @@
  * attachments in spool files instead of memory.
  * @packageDocumentation
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { type WriteStream, createReadStream, createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
 import { MailParser, type AddressObject, type AttachmentStream, type EmailAddress, type Headers } from 'mailparser';
@@ -68,7 +68,11 @@ export interface ParsedMessage {
 export interface ParseOptions {
   /** Folder for spool files of large attachments. */
   scratchDir: string;
-  /** Attachments larger than this many bytes go to a spool file. */
+  /**
+   * Attachments of a message read from a file go to a spool file once they grow past this many bytes.
+   * Parts of a message held in memory stay in memory: they are smaller than the message, so spooling them
+   * would save little memory and cost a write and a read.
+   */
   spoolThreshold: number;
   /** How deep message/rfc822 parts are turned into embedded messages; deeper ones stay files. */
   maxDepth: number;
@@ -97,6 +101,7 @@ export async function parseMessage(source: ByteSource, options: ParseOptions, de
   let html: string | undefined;
   let headers: Headers | undefined;
   parser.on('headers', (h: Headers) => (headers = h));
+  const spoolThreshold = Buffer.isBuffer(source) ? Infinity : options.spoolThreshold;
   const consumed = new Promise<void>((resolve, reject) => {
     const pending: Promise<void>[] = [];
     parser.on('data', (data: AttachmentStream | { type: 'text'; text?: string; html?: string | false }) => {
@@ -115,7 +120,7 @@ export async function parseMessage(source: ByteSource, options: ParseOptions, de
       };
       attachments.push(entry);
       pending.push(
-        collect(part.content, options)
+        collect(part.content, spoolThreshold, options.scratchDir)
           .then((bytes) => {
             entry.data = bytes;
           })
@@ -125,7 +130,9 @@ export async function parseMessage(source: ByteSource, options: ParseOptions, de
     parser.once('error', reject);
     parser.once('end', () => Promise.all(pending).then(() => resolve(), reject));
   });
-  await Promise.all([pipeline(openSource(source), parser), consumed]);
+  // A buffer goes to the parser in one write: a stream around it would only add per-message overhead.
+  if (Buffer.isBuffer(source)) parser.end(source);
+  await Promise.all([Buffer.isBuffer(source) ? undefined : pipeline(createReadStream(source.path), parser), consumed]);
   const h = headers ?? new Map();
 
   for (const a of attachments) {
@@ -157,39 +164,42 @@ export async function parseMessage(source: ByteSource, options: ParseOptions, de
   };
 }
 
-/** A fresh readable over the bytes. */
-export function openSource(source: ByteSource): Readable {
-  return Buffer.isBuffer(source) ? Readable.from([source]) : createReadStream(source.path);
-}
-
-/** Collects a part in memory, moving it to a spool file once it grows past the threshold. */
-async function collect(content: Readable, options: ParseOptions): Promise<ByteSource> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let file: { path: string; out: Writable } | undefined;
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
+/**
+ * Collects a part in memory, moving it to a spool file in `scratchDir` once it grows past `threshold`.
+ * Listens to the part's events directly: a pipeline per part cost more than collecting a small part.
+ */
+function collect(content: Readable, threshold: number, scratchDir: string): Promise<ByteSource> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let spool: { path: string; out: WriteStream } | undefined;
+    const fail = (err: Error) => {
+      content.destroy();
+      spool?.out.destroy();
+      reject(err);
+    };
+    content.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (!file && size > options.spoolThreshold) {
-        const path = join(options.scratchDir, `part-${randomUUID()}.bin`);
-        file = { path, out: createWriteStream(path) };
-        for (const c of chunks.splice(0)) file.out.write(c);
+      if (!spool && size > threshold) {
+        const path = join(scratchDir, `part-${randomUUID()}.bin`);
+        spool = { path, out: createWriteStream(path).once('error', fail) };
+        for (const c of chunks.splice(0)) spool.out.write(c);
       }
-      if (file) {
-        if (file.out.write(chunk)) done();
-        else file.out.once('drain', () => done());
-      } else {
-        chunks.push(chunk);
-        done();
+      if (!spool) chunks.push(chunk);
+      else if (!spool.out.write(chunk)) {
+        content.pause();
+        spool.out.once('drain', () => content.resume());
       }
-    },
-    final(done) {
-      if (!file) return done();
-      file.out.end((err?: Error | null) => done(err));
-    },
+    });
+    content.once('error', fail);
+    content.once('end', () => {
+      if (!spool) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      else {
+        const { path, out } = spool;
+        out.end(() => resolve({ path, size }));
+      }
+    });
   });
-  await pipeline(content, sink);
-  return file ? { path: file.path, size } : Buffer.concat(chunks, size);
 }
 
 /**
