@@ -26,7 +26,9 @@ export const SERVICE_PLUGINS: readonly string[] = [
 /**
  * Service-level credentials only: app-only OAuth (MSAL client credentials, Box CCG/JWT), stored
  * refresh tokens and secrets from the config, the environment or secret files. Each is used only
- * when its `credentials.<name>` section is configured.
+ * when its `credentials.<name>` section is configured. Importing them loads no cloud SDK (each
+ * plugin's entry is SDK-free): a provider loads its SDK on its first credential request, and a
+ * sink factory on its first target, so the host's memory does not grow with the plugins it offers.
  * @public
  */
 export const SERVICE_CREDENTIALS: readonly CredentialProviderFactory[] = [
