@@ -64,7 +64,10 @@ export async function startDouble(options: DoubleOptions): Promise<RunningDouble
   const server = options.https
     ? https.createServer(await testCertificate(), listener)
     : http.createServer(listener);
-  server.keepAliveTimeout = 1_000;
+  // Like a real service, keep idle connections open well past a poll interval. Node's client closes
+  // a kept connection one second before the server's advertised timeout: a 1 s timeout here
+  // would make every request open a new connection, which no production client pays.
+  server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
