@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hostname } from 'node:os';
 import pLimit, { type LimitFunction } from 'p-limit';
@@ -14,6 +15,7 @@ import { readMessageHeaders, type MessageHeaders } from '../naming/read-message-
 import { makeFileName, namingInputFor } from '../naming/make-file-name.js';
 import type { NameTemplate } from '../naming/name-template.js';
 import { placeFile } from '../placement/place-file.js';
+import { GroupCommit } from '../pacing/group-commit.js';
 import { retrying, type RetryPolicy } from '../retry.js';
 import type { StateStore } from '../state/state-store.js';
 import { LeaseKeeper, type LeaseState } from './lease-keeper.js';
@@ -95,12 +97,15 @@ export class Engine {
   private readonly stopController = new AbortController();
   private readonly keeper: LeaseKeeper;
   private readonly formatters: Map<string, Formatter>;
+  /** Outcomes finishing together share one durable commit. */
+  private readonly outcomes: GroupCommit<{ filingId: string; outcome: TargetOutcome }>;
 
   constructor(
     private readonly deps: EngineDeps,
     private readonly options: EngineOptions,
   ) {
     this.formatters = new Map(deps.formatters.map((f) => [f.name, f]));
+    this.outcomes = new GroupCommit((entries) => deps.store.recordOutcomes(entries));
     this.keeper = new LeaseKeeper(deps.source, options.connectorId, options.leaseTtlMs, deps.logger, (s) => {
       // Kept in the store so `status` can say who holds the lease without asking for it.
       deps.store.setMeta('lease', JSON.stringify({ ...s, at: new Date().toISOString() }));
@@ -121,6 +126,8 @@ export class Engine {
   async run(options: { once?: boolean } = {}): Promise<DrainSummary> {
     const summary: DrainSummary = { filings: 0, reported: 0, pending: 0, outcomes: { created: 0, identical: 0, renamed: 0, degraded: 0, skipped: 0, failed: 0 } };
     const stop = this.stopController.signal;
+    // What a killed run left in the spool is of no use (the store's lock makes this process its only user).
+    await rm(this.options.spoolDir, { recursive: true, force: true }).catch(() => {});
     try {
       while (!stop.aborted) {
         let lease: Lease;
@@ -282,7 +289,7 @@ export class Engine {
         const err = toFilingSyncError(raw);
         if (err.kind === 'permanent') {
           // The message itself cannot be had (e.g. gone at the service): every open target fails with the reason.
-          for (const r of open) this.finish(filing, { target: r.target, outcome: 'failed', reason: err.message }, 0, summary);
+          for (const r of open) await this.finish(filing, { target: r.target, outcome: 'failed', reason: err.message }, 0, summary);
         } else {
           for (const r of open) this.deps.store.recordFailure(filing.id, r.target, err.message);
           log.warn({ err: err.message }, 'message content could not be fetched; the filing stays pending');
@@ -370,18 +377,18 @@ export class Engine {
           },
         ),
       );
-      this.finish(filing, outcome, Date.now() - started, summary);
+      await this.finish(filing, outcome, Date.now() - started, summary);
       if (outcome.outcome === 'skipped') log.warn({ target, reason: outcome.reason }, 'skipped: no permission');
     } catch (raw) {
       const err = toFilingSyncError(raw);
       switch (err.kind) {
         case 'permission-denied':
-          this.finish(filing, { target, outcome: 'skipped', reason: err.message }, Date.now() - started, summary);
+          await this.finish(filing, { target, outcome: 'skipped', reason: err.message }, Date.now() - started, summary);
           log.warn({ target, reason: err.message }, 'skipped: no permission');
           break;
         case 'permanent':
         case 'config':
-          this.finish(filing, { target, outcome: 'failed', reason: `${err.message} ${err.action}` }, Date.now() - started, summary);
+          await this.finish(filing, { target, outcome: 'failed', reason: `${err.message} ${err.action}` }, Date.now() - started, summary);
           log.error({ target, reason: err.message }, 'failed');
           break;
         default:
@@ -393,8 +400,8 @@ export class Engine {
     }
   }
 
-  private finish(filing: Filing, outcome: TargetOutcome, ms: number, summary: DrainSummary): void {
-    this.deps.store.recordOutcome(filing.id, outcome);
+  private async finish(filing: Filing, outcome: TargetOutcome, ms: number, summary: DrainSummary): Promise<void> {
+    await this.outcomes.add({ filingId: filing.id, outcome });
     summary.outcomes[outcome.outcome]++;
     this.deps.observer?.outcome?.(filing, outcome, ms);
   }
@@ -429,7 +436,9 @@ export class Engine {
           return { ...original, degradedReason: `No formatter "${format}" is loaded; filed as .eml.` };
         }
         try {
-          const content = await formatter.render(spool.message, { scratchDir: spool.dir, signal });
+          // The scratch folder is made only if the formatter looks at it.
+          const context = { get scratchDir() { return spool.scratchDir; }, signal };
+          const content = await formatter.render(spool.message, context);
           return { content, extension: formatter.extension, format: formatter.name };
         } catch (err) {
           if (signal.aborted) throw err;

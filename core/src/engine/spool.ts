@@ -1,40 +1,99 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { Content } from '../contracts/content.js';
+import { BufferContent } from '../content/buffer-content.js';
 import { FileContent } from '../content/file-content.js';
 
 /**
- * A private scratch folder per filing: the raw message is streamed to disk once, then read as
- * often as targets and retries need, without holding it in memory.
+ * Messages up to this size stay in memory: most mail is far smaller, and a file per message
+ * (folder, write, stat, read back, remove) costs more than the copy it saves. With a few filings
+ * at once this bounds the spool's memory to a few times this size.
+ * @public
+ */
+export const DEFAULT_SPOOL_MEMORY_LIMIT = 4 * 1024 * 1024;
+
+/**
+ * One filing's raw message, readable as often as targets and retries need: held in memory when
+ * small, streamed once to a private folder on disk when larger, so that a message of any size is
+ * never held whole.
  * @public
  */
 export class Spool {
+  private scratchMade = false;
+
   private constructor(
-    /** The filing's scratch folder; formatters may write into it. */
-    readonly dir: string,
+    /** The filing's private folder (created only when something is written into it). */
+    private readonly dir: string,
     /** The raw message. */
-    readonly message: FileContent,
+    readonly message: Content,
   ) {}
 
-  /** Streams `raw` into `<root>/<key>/message.eml`. Rejects (and removes the folder) on stream errors. */
-  static async fill(root: string, key: string, raw: Readable, signal?: AbortSignal): Promise<Spool> {
+  /**
+   * Reads `raw` into memory while it stays within `memoryLimit` bytes, otherwise into
+   * `<root>/<key>/message.eml`. Rejects (and removes the folder) on stream errors or abort.
+   */
+  static async fill(root: string, key: string, raw: Readable, signal?: AbortSignal, memoryLimit = DEFAULT_SPOOL_MEMORY_LIMIT): Promise<Spool> {
     const dir = join(root, key.replace(/[^A-Za-z0-9._-]/g, '_'));
+    const iterator = raw[Symbol.asyncIterator]();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for (;;) {
+        signal?.throwIfAborted();
+        const next = await iterator.next();
+        if (next.done) return new Spool(dir, new BufferContent(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+        const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value as Uint8Array);
+        chunks.push(chunk);
+        size += chunk.length;
+        if (size > memoryLimit) break;
+      }
+    } catch (err) {
+      raw.destroy();
+      throw err;
+    }
+    // Too large for memory: what was read goes first, the rest streams after it.
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
     const file = join(dir, 'message.eml');
     try {
-      await pipeline(raw, createWriteStream(file), signal ? { signal } : {});
-      return new Spool(dir, await FileContent.of(file));
+      const out = createWriteStream(file);
+      async function* rest(): AsyncGenerator<Buffer> {
+        yield* chunks.splice(0);
+        for (;;) {
+          const next = await iterator.next();
+          if (next.done) return;
+          yield next.value as Buffer;
+        }
+      }
+      await pipeline(rest(), out, signal ? { signal } : {});
+      const spool = new Spool(dir, await FileContent.of(file));
+      spool.scratchMade = true;
+      return spool;
     } catch (err) {
+      raw.destroy();
       await rm(dir, { recursive: true, force: true });
       throw err;
     }
   }
 
-  /** Removes the scratch folder. Never rejects. */
+  /**
+   * The filing's private scratch folder for formatters, created when first asked for (most
+   * renderings never need one). Throws the file system's error when it cannot be created.
+   */
+  get scratchDir(): string {
+    if (!this.scratchMade) {
+      // Synchronous so that it can stand behind a plain property of the render context.
+      mkdirSync(this.dir, { recursive: true });
+      this.scratchMade = true;
+    }
+    return this.dir;
+  }
+
+  /** Removes the scratch folder if one was made. Never rejects. */
   async dispose(): Promise<void> {
-    await rm(this.dir, { recursive: true, force: true }).catch(() => {});
+    if (this.scratchMade) await rm(this.dir, { recursive: true, force: true }).catch(() => {});
   }
 }

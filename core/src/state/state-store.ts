@@ -135,11 +135,22 @@ export class StateStore {
    * has a final outcome keeps it (the first result wins; redeliveries never overwrite it).
    */
   recordOutcome(filingId: string, outcome: TargetOutcome, now = new Date()): void {
-    // This commit must reach the disk before the outcome is reported: FULL syncs the WAL (and with
-    // it every earlier NORMAL commit) before returning.
+    this.recordOutcomes([{ filingId, outcome }], now);
+  }
+
+  /**
+   * {@link StateStore.recordOutcome} for many targets in one durable commit (one disk sync for
+   * all: the engine gathers the outcomes that finish together). All or none are recorded.
+   */
+  recordOutcomes(entries: readonly { filingId: string; outcome: TargetOutcome }[], now = new Date()): void {
+    if (entries.length === 0) return;
+    // This commit must reach the disk before the outcomes are reported: FULL syncs the WAL (and
+    // with it every earlier NORMAL commit) before returning.
     this.db.pragma('synchronous = FULL');
     try {
-      this.recordOutcomeRow(filingId, outcome, now);
+      this.db.transaction(() => {
+        for (const e of entries) this.recordOutcomeRow(e.filingId, e.outcome, now);
+      })();
     } finally {
       this.db.pragma('synchronous = NORMAL');
     }
