@@ -101,6 +101,19 @@ describe('FilesystemSink', () => {
     expect((await readdir(base)).sort()).to.deep.equal(['20261128T144613Z Notes (2).eml', name]);
   });
 
+  it('treats names differing only in case as one name, also for files written by this sink and by others since', async () => {
+    const sink = sinkAt(base);
+    expect((await placeFile(sink, 'Site Notes.eml', bytes('one'), { modifiedAt: sent })).outcome).to.equal('created');
+    // Written by this sink a moment ago: known without listing the folder again.
+    expect(await placeFile(sink, 'site notes.eml', bytes('one'), { modifiedAt: sent })).to.include({ outcome: 'identical', name: 'Site Notes.eml' });
+    // Written by someone else: found once the folder is listed again (at most two seconds later).
+    await writeFile(path.join(base, 'PLAN.eml'), 'plan');
+    await new Promise((r) => setTimeout(r, 2_100));
+    expect(await placeFile(sink, 'plan.eml', bytes('plan'), { modifiedAt: sent })).to.include({ outcome: 'identical', name: 'PLAN.eml' });
+    expect(await placeFile(sink, 'Plan.eml', bytes('other'), { modifiedAt: sent })).to.include({ outcome: 'renamed', name: 'Plan (2).eml' });
+    expect((await readdir(base)).sort()).to.deep.equal(['PLAN.eml', 'Plan (2).eml', 'Site Notes.eml']);
+  });
+
   it('writes every hostile subject as one file, named as listed, with a 255-byte name at most', async () => {
     const sink = sinkAt(path.join(base, 'hostile'));
     const subjects = ['..', '.', 'CON', 'nul.txt', 'a/b\\c', 'what?*<>|"', 'dots and spaces. . ', 'bell\u0007\u0000esc',

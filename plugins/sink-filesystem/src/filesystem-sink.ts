@@ -14,6 +14,7 @@ import {
   WINDOWS_PATH_RULES,
   cutToLength,
   hashStream,
+  GroupCommit,
   retrying,
   type Content,
   type CreateOptions,
@@ -69,6 +70,24 @@ export interface FilesystemSinkOptions {
   platform?: NodeJS.Platform;
 }
 
+/**
+ * How long a verified target folder (allowed root present, folder created, real path inside an
+ * allowed root) is taken as still fine before `create` verifies it again. A write that fails
+ * verifies again at once.
+ */
+const FOLDER_RECHECK_MS = 5_000;
+
+/**
+ * How long the folder's listing (for names differing only in case) is reused. A file someone
+ * else created in that time under another case could be missed: the two then differ in case on
+ * a case-sensitive filesystem, which loses nothing. Re-reading a large folder for every file would
+ * make filing into it quadratic.
+ */
+const LISTING_TTL_MS = 2_000;
+
+/** Contents up to this size are written with one call rather than streamed. */
+const ONE_WRITE_MAX = 8 * 1024 * 1024;
+
 // Errors of `link` that mean "this filesystem has no hard links" rather than a problem with the file.
 const NO_HARD_LINKS = new Set(['ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK']);
 
@@ -88,6 +107,11 @@ export class FilesystemSink implements Sink {
   readonly displayPath: string;
   private readonly ops: PublishOps;
   private readonly windows: boolean;
+  private folderVerifiedAt = Number.NEGATIVE_INFINITY;
+  /** Stored names by lower-case name, as last listed (plus what this sink published since). */
+  private listing: { at: number; names: Map<string, string> } | undefined;
+  /** Files published together share one folder sync. */
+  private readonly folderSync = new GroupCommit<void>(() => this.syncFolder());
 
   constructor(private readonly options: FilesystemSinkOptions) {
     const platform = options.platform ?? process.platform;
@@ -110,6 +134,7 @@ export class FilesystemSink implements Sink {
     signal?.throwIfAborted();
     try {
       await this.ensureFolder();
+      this.folderVerifiedAt = Date.now();
       const probe = path.join(this.options.folder, `.filing-sync-probe.${this.partialMark()}.partial`);
       const fh = await open(probe, 'wx');
       try {
@@ -168,7 +193,10 @@ export class FilesystemSink implements Sink {
   async create(name: string, content: Content, options: CreateOptions): Promise<CreateResult> {
     this.assertSingleName(name);
     options.signal?.throwIfAborted();
-    await this.ensureFolder();
+    if (Date.now() - this.folderVerifiedAt > FOLDER_RECHECK_MS) {
+      await this.ensureFolder();
+      this.folderVerifiedAt = Date.now();
+    }
     const final = this.pathOf(name);
     // Cheap early answer; the publish step below is what actually guarantees no-clobber.
     const existing = await this.stat(name, options.signal);
@@ -183,13 +211,14 @@ export class FilesystemSink implements Sink {
         return holder ? { created: false, existing: holder } : { created: false };
       }
       await removeQuietly(partial);
-      await this.syncFolder();
-      const s = await lstat(final);
+      this.listing?.names.set(name.toLowerCase(), name);
+      await this.folderSync.add();
       const entry: EntryInfo = {
-        name, path: final, size: s.size, modifiedAt: s.mtime, hash: await content.digest('sha256'),
+        name, path: final, size: content.size, modifiedAt: options.modifiedAt, hash: await content.digest('sha256'),
       };
       return { created: true, entry };
     } catch (raw) {
+      this.folderVerifiedAt = Number.NEGATIVE_INFINITY;
       await removeQuietly(partial);
       throw mapFsError(raw, final);
     }
@@ -268,11 +297,17 @@ export class FilesystemSink implements Sink {
     const fh = await open(partial, 'wx');
     try {
       let written = 0;
-      for await (const chunk of content.open()) {
-        options.signal?.throwIfAborted();
-        const buf = chunk as Buffer;
-        await fh.write(buf, 0, buf.length);
-        written += buf.length;
+      if (content.size <= ONE_WRITE_MAX) {
+        const buf = await content.bytes();
+        await fh.writeFile(buf);
+        written = buf.length;
+      } else {
+        for await (const chunk of content.open()) {
+          options.signal?.throwIfAborted();
+          const buf = chunk as Buffer;
+          await fh.write(buf, 0, buf.length);
+          written += buf.length;
+        }
       }
       if (written !== content.size) {
         throw new TransientError(`The content to write changed size (${written} bytes read, ${content.size} expected).`);
@@ -345,24 +380,33 @@ export class FilesystemSink implements Sink {
    */
   private async storedName(name: string): Promise<string | undefined> {
     const folded = name.toLowerCase();
-    let names: string[];
+    let found = false;
     try {
       await lstat(this.pathOf(name));
       // Found as asked; on a case-sensitive filesystem that is the spelling.
       if (!this.windows && process.platform !== 'darwin') return name;
+      found = true;
     } catch (raw) {
       const code = (raw as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR') throw mapFsError(raw, this.pathOf(name));
     }
-    try {
-      names = await readdir(this.options.folder);
-    } catch (raw) {
-      const code = (raw as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-      throw mapFsError(raw, this.options.folder);
+    // A case-insensitive filesystem found it under some spelling: the listing must know which.
+    const stale = !this.listing || Date.now() - this.listing.at > LISTING_TTL_MS || (found && !this.listing.names.has(folded));
+    if (stale) {
+      let names: string[];
+      try {
+        names = await readdir(this.options.folder);
+      } catch (raw) {
+        const code = (raw as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+        throw mapFsError(raw, this.options.folder);
+      }
+      const byFolded = new Map<string, string>();
+      for (const n of names) if (!byFolded.has(n.toLowerCase())) byFolded.set(n.toLowerCase(), n);
+      this.listing = { at: Date.now(), names: byFolded };
     }
-    if (names.includes(name)) return name;
-    return names.find((n) => n.toLowerCase() === folded);
+    // A listed name may have gone since; the caller's lstat of it then finds nothing.
+    return this.listing!.names.get(folded) ?? (found ? name : undefined);
   }
 }
 
