@@ -22,6 +22,7 @@ describe('filing-service source config', () => {
       token: 't',
       timeoutMs: 30_000,
       pageSize: 100,
+      inlineContentMaxBytes: 262_144,
       retry: { maxAttempts: 5, baseDelayMs: 250, maxDelayMs: 10_000 },
     });
   });

@@ -26,6 +26,14 @@ export const FilingServiceConfigSchema = Type.Object(
       Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000, description: 'Per request: time allowed until the reply starts, and the longest pause while a message streams.' }),
     ),
     pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Items per page when listing locations and pending filings.' })),
+    inlineContentMaxBytes: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 1_048_576,
+        default: 262_144,
+        description: 'Messages up to this size come with the claim itself, saving a request each; 0 fetches every message on its own.',
+      }),
+    ),
     retry: Type.Optional(
       Type.Object(
         {
@@ -52,6 +60,8 @@ export interface ResolvedFilingServiceConfig {
   tokenFile?: string;
   timeoutMs: number;
   pageSize: number;
+  /** Largest message asked to come inline with a claim (0: none). */
+  inlineContentMaxBytes: number;
   retry: RetryPolicy;
 }
 
@@ -97,6 +107,7 @@ export function resolveConfig(config: FilingServiceConfig): ResolvedFilingServic
   };
   const timeoutMs = int('timeoutMs', c.timeoutMs, 30_000, 100, 600_000);
   const pageSize = int('pageSize', c.pageSize, 100, 1, 1000);
+  const inlineContentMaxBytes = int('inlineContentMaxBytes', c.inlineContentMaxBytes, 262_144, 0, 1_048_576);
   const r = (c.retry ?? {}) as Partial<RetryPolicy>;
   const retry: RetryPolicy = {
     maxAttempts: int('retry.maxAttempts', r.maxAttempts, SOURCE_RETRY_POLICY.maxAttempts, 1, 20),
@@ -111,6 +122,7 @@ export function resolveConfig(config: FilingServiceConfig): ResolvedFilingServic
     ...(hasFile ? { tokenFile: c.tokenFile! } : {}),
     timeoutMs,
     pageSize,
+    inlineContentMaxBytes,
     retry,
   };
 }

@@ -122,6 +122,29 @@ describe('FilingServiceSource against the filing-service double', () => {
       expect((await source.poll(lease, 10)).map((f) => f.id)).to.deep.equal(['F2', 'F3', 'F4', 'F5']);
     });
 
+    it('takes small messages from the claim itself, and fetches the others on their own', async () => {
+      const big = message(98, '\r\n' + 'y'.repeat(76).concat('\r\n').repeat(4_000));
+      await fx.double.addFiling({ id: 'BIG', location: 'L1', raw: big });
+      const source = fx.source({ inlineContentMaxBytes: 100_000 });
+      const filings = await source.poll(lease, 10);
+      const contentRequests = () => fx.double.requests.filter((r) => r.url.endsWith('/content')).length;
+      const f1 = filings.find((f) => f.id === 'F1')!;
+      expect(await text(await source.content(lease, f1))).to.equal(await readFile(path.join(fx.dir, 'm1.eml'), 'utf8'));
+      expect(contentRequests()).to.equal(0);
+      // Handed out once: a second read (a retry) asks the service.
+      expect(await text(await source.content(lease, f1))).to.equal(await readFile(path.join(fx.dir, 'm1.eml'), 'utf8'));
+      expect(contentRequests()).to.equal(1);
+      expect(await text(await source.content(lease, filings.find((f) => f.id === 'BIG')!))).to.equal(big);
+      expect(contentRequests()).to.equal(2);
+    });
+
+    it('asks for no inline contents when inlineContentMaxBytes is 0', async () => {
+      const source = fx.source({ inlineContentMaxBytes: 0 });
+      const [filing] = await source.poll(lease, 1);
+      await text(await source.content(lease, filing!));
+      expect(fx.double.requests.filter((r) => r.url.endsWith('/content'))).to.have.length(1);
+    });
+
     it('streams the raw message bytes unchanged', async () => {
       const source = fx.source();
       const [filing] = await source.poll(lease, 1);
@@ -170,6 +193,33 @@ describe('FilingServiceSource against the filing-service double', () => {
       expect(view.state).to.equal('done');
       expect(view.reports).to.have.length(2);
       expect((await source.pending()).map((f) => f.id)).to.not.include('F2');
+    });
+
+    it('sends reports made together in one request, each with its own result', async () => {
+      const source = fx.source();
+      const filings = await source.poll(lease, 5);
+      const reportOf = (f: (typeof filings)[number]) => f.location.targets.map((target) => ({ target, outcome: 'created' as const }));
+      const gone = { ...filings[0]!, id: 'F-unknown' };
+      const results = await Promise.allSettled([...filings.map((f) => source.report(lease, f, reportOf(f))), source.report(lease, gone, reportOf(filings[0]!))]);
+      expect(results.slice(0, 5).map((r) => r.status)).to.deep.equal(Array(5).fill('fulfilled'));
+      const refused = results[5] as PromiseRejectedResult;
+      expect(refused.reason).to.be.instanceOf(PermanentError);
+      expect(refused.reason.message).to.contain('F-unknown');
+      const requests = fx.double.requests.filter((r) => r.url.endsWith('/outcomes'));
+      expect(requests).to.have.length(1);
+      for (const f of filings) expect(fx.double.filing(f.id)!.state).to.equal('done');
+      // A lone report goes out by itself, at once.
+      await source.report(lease, filings[0]!, reportOf(filings[0]!));
+      expect(fx.double.requests.filter((r) => r.url.endsWith('/outcomes'))).to.have.length(2);
+    });
+
+    it('rejects a report whose signal fires while it waits', async () => {
+      const source = fx.source();
+      const [f] = await source.poll(lease, 1);
+      const controller = new AbortController();
+      const pending = source.report(lease, f!, [{ target: f!.location.targets[0]!, outcome: 'created' }], controller.signal);
+      controller.abort(new Error('stopping'));
+      expect((await rejection(pending)).message).to.equal('stopping');
     });
 
     it('reads every page of locations', async () => {

@@ -2,9 +2,11 @@
  * The {@link Source} over the Filing Service API (see `openapi.yaml` in this package).
  * @packageDocumentation
  */
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import {
   type Filing,
+  GroupCommit,
+  type ItemResult,
   type Lease,
   LeaseHeld,
   LeaseLost,
@@ -18,7 +20,17 @@ import {
 } from '@filing-sync/core';
 import type { ResolvedFilingServiceConfig } from './config.js';
 import { apiError, type Failure, FilingServiceHttp } from './http-client.js';
-import { WireError, idOf, readFiling, readLease, readLeaseInfo, readLocation, readPage } from './wire.js';
+import { WireError, idOf, readFiling, readInlineContent, readLease, readLeaseInfo, readLocation, readPage, readReportResults } from './wire.js';
+
+/** Reports sent in one request at most (the API allows 500). */
+export const REPORTS_PER_REQUEST = 100;
+
+/** A report waiting to be sent. */
+interface QueuedReport {
+  lease: Lease;
+  filing: Filing;
+  outcomes: TargetOutcome[];
+}
 
 /** A filing waiting at the service, as `pending()` lists it. @public */
 export type PendingFiling = QueuedFiling;
@@ -98,13 +110,33 @@ export class FilingServiceSource implements Source {
    * id): it stays queued at the service, and the others are not held up by it.
    */
   async poll(lease: Lease, max: number, signal?: AbortSignal): Promise<Filing[]> {
-    const res = await this.http.send({ op: 'claim', method: 'POST', path: '/claims', body: { leaseId: lease.id, max }, refine: leaseLost }, signal);
+    const inlineContentMaxBytes = this.config.inlineContentMaxBytes;
+    const res = await this.http.send(
+      { op: 'claim', method: 'POST', path: '/claims', body: { leaseId: lease.id, max, ...(inlineContentMaxBytes > 0 ? { inlineContentMaxBytes } : {}) }, refine: leaseLost },
+      signal,
+    );
     const { items } = this.read('claim', () => readPage(res.data));
-    return this.filings('claim', items);
+    const filings = this.filings('claim', items);
+    // Only this batch's contents are kept: the engine is done with the previous batch when it polls.
+    this.inline.clear();
+    items.forEach((item, i) => {
+      const content = this.read('claim', () => readInlineContent(item, `items[${i}]`));
+      if (content) this.inline.set(filings[i]!.id, content);
+    });
+    return filings;
   }
+
+  /** Messages that came with the last claim, by filing id; each is handed out once. */
+  private readonly inline = new Map<string, Buffer>();
 
   /** See {@link Source.content}. The bytes stream as they arrive; nothing is buffered. */
   async content(_lease: Lease, filing: Filing, signal?: AbortSignal): Promise<Readable> {
+    signal?.throwIfAborted();
+    const inline = this.inline.get(filing.id);
+    if (inline) {
+      this.inline.delete(filing.id);
+      return Readable.from([inline]);
+    }
     const res = await this.http.send<Readable>(
       {
         op: 'content',
@@ -124,18 +156,62 @@ export class FilingServiceSource implements Source {
     return stream;
   }
 
-  /** See {@link Source.report}. */
+  /**
+   * See {@link Source.report}. Reports made while another is on its way go out together in one
+   * request (`POST /outcomes`, at most {@link REPORTS_PER_REQUEST}), so a busy connector sends a
+   * fraction of the requests; a lone report goes out at once. Rejects with {@link LeaseLost} for a
+   * stale lease, {@link PermanentError} when the service no longer has the filing or refuses the
+   * report, and with the signal's reason when aborted (the report may still reach the service).
+   */
   async report(lease: Lease, filing: Filing, outcomes: TargetOutcome[], signal?: AbortSignal): Promise<void> {
-    await this.http.send(
-      {
-        op: 'report',
-        method: 'POST',
-        path: `/filings/${encodeURIComponent(filing.id)}/outcomes`,
-        body: { leaseId: lease.id, outcomes: outcomes.map(wireOutcome) },
-        refine: (f) => leaseLost(f) ?? (f.response?.status === 404 && apiError(f).code !== 'tenant_not_found' ? gone(filing, f) : undefined),
-      },
-      signal,
-    );
+    signal?.throwIfAborted();
+    const sent = this.reports.add({ lease, filing, outcomes });
+    if (!signal) return sent;
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([sent, aborted]);
+    } finally {
+      signal.removeEventListener('abort', onAbort!);
+      sent.catch(() => {});
+    }
+  }
+
+  private readonly reports = new GroupCommit<QueuedReport>((items) => this.sendReports(items), { maxBatch: REPORTS_PER_REQUEST });
+
+  /** One request for `items` (per lease id: normally one), one result per item. */
+  private async sendReports(items: QueuedReport[]): Promise<ItemResult<void>[]> {
+    const results = new Map<QueuedReport, ItemResult<void>>();
+    for (const leaseId of new Set(items.map((i) => i.lease.id))) {
+      const group = items.filter((i) => i.lease.id === leaseId);
+      try {
+        const res = await this.http.send({
+          op: 'report',
+          method: 'POST',
+          path: '/outcomes',
+          body: { leaseId, reports: group.map((i) => ({ filingId: i.filing.id, outcomes: i.outcomes.map(wireOutcome) })) },
+          refine: leaseLost,
+        });
+        const answers = this.read('report', () => readReportResults(res.data, group.length));
+        group.forEach((item, n) => {
+          const error = answers[n]!.error;
+          if (!error) return results.set(item, { ok: true, value: undefined });
+          const failure: Failure = { message: error.message ?? error.code ?? 'refused', response: { status: 200, headers: {}, data: { error } } };
+          results.set(item, {
+            ok: false,
+            error: error.code === 'filing_not_found'
+              ? gone(item.filing, failure)
+              : new PermanentError(`The filing service refused the report of filing ${item.filing.id}: ${error.message ?? error.code}.`),
+          });
+        });
+      } catch (err) {
+        for (const item of group) results.set(item, { ok: false, error: err });
+      }
+    }
+    return items.map((i) => results.get(i)!);
   }
 
   /** See {@link Source.locations}: every page. */

@@ -55,6 +55,26 @@ export function readPage(body: unknown): { items: unknown[]; nextCursor: string 
   return { items: array(o.items, 'items'), nextCursor: optionalString(o.nextCursor, 'nextCursor') || undefined };
 }
 
+/** One entry of the `reportOutcomesBatch` answer: accepted, or the error that entry met. */
+export interface ReportResult {
+  id: string;
+  error?: { code?: string; message?: string };
+}
+
+/** The `reportOutcomesBatch` answer, which must hold one result per report sent. */
+export function readReportResults(body: unknown, expected: number): ReportResult[] {
+  const o = object(body, '(body)');
+  const results = array(o.results, 'results');
+  if (results.length !== expected) throw new WireError('results', `${expected} entries (one per report)`, results);
+  return results.map((r, i) => {
+    const entry = object(r, `results[${i}]`);
+    const id = string(entry.id, `results[${i}].id`);
+    if (entry.error === undefined) return { id };
+    const e = object(entry.error, `results[${i}].error`);
+    return { id, error: { code: optionalString(e.code, `results[${i}].error.code`), message: optionalString(e.message, `results[${i}].error.message`) } };
+  });
+}
+
 /** OpenAPI `Lease`. */
 export function readLease(body: unknown): Lease {
   const o = object(body, '(body)');
@@ -116,6 +136,19 @@ export function readFiling(v: unknown, field: string): Filing {
     filedAt: dateTime(o.filedAt, `${field}.filedAt`),
     message: readSummary(o.message, `${field}.message`),
   };
+}
+
+/** A claimed filing's inline `content` (base64), decoded, or `undefined` when it has none. */
+export function readInlineContent(v: unknown, field: string): Buffer | undefined {
+  const content = object(v, field).content;
+  if (content === undefined || content === null) return undefined;
+  if (typeof content === 'string' && content.length % 4 === 0) {
+    const bytes = Buffer.from(content, 'base64');
+    // Node skips characters outside the alphabet: a shorter result means the text was not base64.
+    const padding = content.endsWith('==') ? 2 : content.endsWith('=') ? 1 : 0;
+    if (bytes.length === (content.length / 4) * 3 - padding) return bytes;
+  }
+  throw new WireError(`${field}.content`, 'the message in base64', typeof content === 'string' ? `${content.length} characters that are not base64` : content);
 }
 
 /** The `id` of a raw item, if it has one, for error messages. */

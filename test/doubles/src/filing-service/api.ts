@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { Router, readJson, sendEmpty, sendJson } from '../kit/http.js';
@@ -12,6 +12,20 @@ import { FilingQueue, LeaseLostError, type QueuedFiling, type ReportedOutcome } 
 
 /** Outcomes the API accepts. */
 const OUTCOMES = new Set(['created', 'identical', 'renamed', 'degraded', 'skipped', 'failed']);
+
+/** Most bytes of inline message contents in one claim answer (the API's 8 MiB). */
+const INLINE_BUDGET = 8 * 1024 * 1024;
+
+/** The message of `f` when it is at most `max` bytes (and still kept), else `undefined`. */
+async function messageBytes(f: QueuedFiling, max: number): Promise<Buffer | undefined> {
+  if ('bytes' in f.message) return f.message.bytes.length <= max ? f.message.bytes : undefined;
+  try {
+    if ((await stat(f.message.file)).size > max) return undefined;
+    return await readFile(f.message.file);
+  } catch {
+    return undefined;
+  }
+}
 
 /** Sends the API's one error shape. */
 export function sendError(res: ServerResponse, status: number, code: string, message: string, details?: object, headers: Record<string, string> = {}): void {
@@ -69,8 +83,21 @@ export function filingServiceHandler(queue: FilingQueue, token: string, hooks: D
     const leaseId = field(body, 'leaseId', 'string');
     const max = body.max;
     if (!Number.isInteger(max) || (max as number) < 1 || (max as number) > 1000) throw new BadRequest(`max: expected an integer from 1 to 1000, found ${JSON.stringify(max)}`);
+    const inline = body.inlineContentMaxBytes ?? 0;
+    if (!Number.isInteger(inline) || (inline as number) < 0 || (inline as number) > 1_048_576) {
+      throw new BadRequest(`inlineContentMaxBytes: expected an integer from 0 to 1048576, found ${JSON.stringify(inline)}`);
+    }
     const { items, reservedUntil } = queue.claim(leaseId, max as number);
-    sendJson(res, 200, { items: items.map((f) => filingJson(queue, f)), reservedUntil: iso(reservedUntil) });
+    let budget = INLINE_BUDGET;
+    const answer = [];
+    for (const f of items) {
+      const bytes = (inline as number) > 0 ? await messageBytes(f, inline as number) : undefined;
+      if (bytes && bytes.length <= budget) {
+        budget -= bytes.length;
+        answer.push({ ...filingJson(queue, f), content: bytes.toString('base64') });
+      } else answer.push(filingJson(queue, f));
+    }
+    sendJson(res, 200, { items: answer, reservedUntil: iso(reservedUntil) });
   });
 
   router.on('GET', new RegExp(`${base}/filings$`), (_req, res, _p, url) => {
@@ -115,6 +142,31 @@ export function filingServiceHandler(queue: FilingQueue, token: string, hooks: D
     const outcomes = parseOutcomes(body.outcomes, queue.locations.get(filing.locationId)?.targets ?? []);
     const state = queue.report(leaseId, filing, outcomes);
     sendJson(res, 200, { id: filing.id, state });
+  });
+
+  router.on('POST', new RegExp(`${base}/outcomes$`), async (req, res) => {
+    const body = await jsonBody(req);
+    const leaseId = field(body, 'leaseId', 'string');
+    const reports = body.reports;
+    if (!Array.isArray(reports) || reports.length < 1 || reports.length > 500) {
+      throw new BadRequest(`reports: expected an array of 1 to 500 entries, found ${Array.isArray(reports) ? `${reports.length} entries` : JSON.stringify(reports)}`);
+    }
+    // A stale lease refuses the whole request before anything is recorded.
+    queue.fence(leaseId);
+    const results = reports.map((entry: unknown, i) => {
+      const e = (entry ?? {}) as Record<string, unknown>;
+      const id = typeof e.filingId === 'string' ? e.filingId : '';
+      const filing = id ? queue.get(id) : undefined;
+      if (!filing) return { id, error: { code: 'filing_not_found', message: `reports[${i}].filingId: no filing ${JSON.stringify(e.filingId)}.` } };
+      try {
+        const outcomes = parseOutcomes(e.outcomes, queue.locations.get(filing.locationId)?.targets ?? [], `reports[${i}].outcomes`);
+        return { id, state: queue.report(leaseId, filing, outcomes) };
+      } catch (err) {
+        if (!(err instanceof BadRequest)) throw err;
+        return { id, error: { code: 'invalid_request', message: err.message } };
+      }
+    });
+    sendJson(res, 200, { results });
   });
 
   router.on('GET', new RegExp(`${base}/locations$`), (_req, res, _p, url) => {
@@ -215,15 +267,15 @@ function page(url: URL): { after: number; limit: number } {
   return { after: Number(m[1]), limit };
 }
 
-function parseOutcomes(raw: unknown, targets: readonly string[]): ReportedOutcome[] {
-  if (!Array.isArray(raw)) throw new BadRequest(`outcomes: expected an array, found ${JSON.stringify(raw)}`);
+function parseOutcomes(raw: unknown, targets: readonly string[], name = 'outcomes'): ReportedOutcome[] {
+  if (!Array.isArray(raw)) throw new BadRequest(`${name}: expected an array, found ${JSON.stringify(raw)}`);
   return raw.map((o: unknown, i): ReportedOutcome => {
     const item = (o ?? {}) as Record<string, unknown>;
     if (typeof item.target !== 'string' || !targets.includes(item.target)) {
-      throw new BadRequest(`outcomes[${i}].target: expected one of the location's targets ${JSON.stringify(targets)}, found ${JSON.stringify(item.target)}`);
+      throw new BadRequest(`${name}[${i}].target: expected one of the location's targets ${JSON.stringify(targets)}, found ${JSON.stringify(item.target)}`);
     }
     if (typeof item.outcome !== 'string' || !OUTCOMES.has(item.outcome)) {
-      throw new BadRequest(`outcomes[${i}].outcome: expected one of ${[...OUTCOMES].join(', ')}, found ${JSON.stringify(item.outcome)}`);
+      throw new BadRequest(`${name}[${i}].outcome: expected one of ${[...OUTCOMES].join(', ')}, found ${JSON.stringify(item.outcome)}`);
     }
     return item as unknown as ReportedOutcome;
   });

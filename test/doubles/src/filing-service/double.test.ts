@@ -176,6 +176,31 @@ describe('filing-service double', () => {
     expect(Object.keys(f1.outcomes)).to.have.members(['/abs/other', './var/filed/Surrey Court/email', 'onedrive:/Projects/Surrey']);
   });
 
+  it('records a batch of reports entry by entry, refusing a stale lease as a whole', async () => {
+    double = await startFilingServiceDouble({ manifest: path.join(dir, 'manifest.json') });
+    const { id: leaseId } = (await (await post('/lease', { holder: 'h', ttlSeconds: 30 })).json()) as { id: string };
+    const batch = await post('/outcomes', {
+      leaseId,
+      reports: [
+        { filingId: 'F1', outcomes: [{ target: '/abs/other', outcome: 'created' }] },
+        { filingId: 'F-none', outcomes: [] },
+        { filingId: 'F1', outcomes: [{ target: '/abs/elsewhere', outcome: 'created' }] },
+      ],
+    });
+    expect(batch.status).to.equal(200);
+    const { results } = (await batch.json()) as { results: { id: string; state?: string; error?: { code: string; message: string } }[] };
+    expect(results[0]).to.deep.equal({ id: 'F1', state: 'pending' });
+    expect(results[1]!.error!.code).to.equal('filing_not_found');
+    expect(results[2]!.error).to.deep.include({ code: 'invalid_request' });
+    expect(results[2]!.error!.message).to.match(/^reports\[2\]\.outcomes\[0\]\.target/);
+    expect(double.filing('F1')!.reports).to.have.length(1);
+
+    expect((await post('/outcomes', { leaseId, reports: [] })).status).to.equal(400);
+    const stale = await post('/outcomes', { leaseId: 'not-the-lease', reports: [{ filingId: 'F1', outcomes: [{ target: '/abs/other', outcome: 'created' }] }] });
+    expect(stale.status).to.equal(409);
+    expect(double.filing('F1')!.reports).to.have.length(1);
+  });
+
   it('adds filings at run time, over the handle and over HTTP', async () => {
     double = await startFilingServiceDouble({ manifest: path.join(dir, 'manifest.json') });
     await double.addFiling({ id: 'F3', location: 'L1', raw: EML });

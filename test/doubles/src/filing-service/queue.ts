@@ -155,7 +155,8 @@ export class FilingQueue {
     return this.options.leaseTtlMs ?? requestedMs;
   }
 
-  private fence(leaseId: string): DoubleLease {
+  /** Throws {@link LeaseLostError} unless `leaseId` is the current lease. */
+  fence(leaseId: string): DoubleLease {
     const lease = this.currentLease();
     if (!lease || lease.id !== leaseId) throw new LeaseLostError(leaseId);
     return lease;
