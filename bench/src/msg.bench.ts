@@ -1,9 +1,11 @@
 /**
  * MSG formatter benchmark (figures, not a test):
  *
- * 1. Throughput: the same messages converted to .msg and written durably, on worker threads and on the
+ * 1. Conversion cost: milliseconds per conversion on the calling thread for a 64 KiB and a 2 MiB message,
+ *    nothing written: what the formatter itself costs, apart from the disk.
+ * 2. Throughput: the same messages converted to .msg and written durably, on worker threads and on the
  *    calling thread, against a durable copy of the .eml files (write a partial, fsync, rename, fsync the folder).
- * 2. Memory: one message with a large attachment converted in a fresh process; its peak RSS against the
+ * 3. Memory: one message with a large attachment converted in a fresh process; its peak RSS against the
  *    message size.
  *
  * Run: `node bench/dist/msg.bench.js [--messages 200] [--size-kib 64] [--large-mib 200]`, or call
@@ -18,7 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { type Content, FileContent } from '@filing-sync/core';
+import { BufferContent, type Content, FileContent } from '@filing-sync/core';
 import { MsgFormatter } from '@filing-sync/formatter-msg';
 
 /** Figures of one run. */
@@ -30,6 +32,8 @@ export interface MsgBenchResult {
   /** MSG filing on worker threads ÷ durable copy; the target is ≥ 0.5. */
   ratio: number;
   workers: number;
+  /** Milliseconds per conversion on the calling thread, by message size in KiB (fastest round). */
+  conversionMs: Record<number, number>;
   large?: { messageBytes: number; peakRssBytes: number; ratio: number; seconds: number };
 }
 
@@ -66,6 +70,24 @@ function message(i: number, size: number): string {
   ].join('\r\n');
 }
 
+/**
+ * Milliseconds one conversion takes on the calling thread, for a message of `size` bytes: the fastest of
+ * several rounds, because the machine is shared and slower rounds measure the neighbours, not the formatter.
+ */
+async function conversionMs(size: number, scratchDir: string): Promise<number> {
+  const formatter = new MsgFormatter({ workers: 0 });
+  const messages = Array.from({ length: 8 }, (_, i) => new BufferContent(Buffer.from(message(i, size))));
+  const perRound = Math.max(4, Math.round((16 * 2 ** 20) / size));
+  let best = Infinity;
+  for (let round = 0; round < 8; round++) {
+    const started = performance.now();
+    for (let i = 0; i < perRound; i++) await formatter.render(messages[i % messages.length]!, { scratchDir });
+    // The first two rounds warm the parser up.
+    if (round >= 2) best = Math.min(best, (performance.now() - started) / perRound);
+  }
+  return best;
+}
+
 async function convertAll(files: string[], dest: string, formatter: MsgFormatter, scratchDir: string, concurrency: number): Promise<number> {
   await mkdir(dest, { recursive: true });
   const started = performance.now();
@@ -96,6 +118,10 @@ export async function runMsgBench(options: { messages?: number; sizeKiB?: number
       files.push(join(root, 'in', `${i}.eml`));
       await writeFile(files[i]!, message(i, size));
     }
+    const conversion: Record<number, number> = {};
+    for (const kib of [64, 2048]) conversion[kib] = await conversionMs(kib * 1024, join(root, 'scratch'));
+    process.stdout.write(`MSG conversion alone, calling thread (fastest of 6 rounds): ${Object.entries(conversion).map(([kib, ms]) => `${kib} KiB ${ms.toFixed(1)} ms`).join(', ')}\n`);
+
     const pooled = new MsgFormatter({ workers });
     // Warm the pool so thread start-up is not counted against the throughput.
     await convertAll(files.slice(0, workers * 2), join(root, 'warm'), pooled, join(root, 'scratch'), workers * 2);
@@ -124,6 +150,7 @@ export async function runMsgBench(options: { messages?: number; sizeKiB?: number
       msgWorkersPerSecond: count / workersSeconds,
       msgOneThreadPerSecond: count / oneThreadSeconds,
       ratio: copySeconds / workersSeconds,
+      conversionMs: conversion,
     };
     process.stdout.write(`MSG conversion + durable write, ${count} × ${size >> 10} KiB, ${workers} worker threads (median of 3 alternating rounds)\n`);
     process.stdout.write(`  durable copy of the .eml          ${result.copyPerSecond.toFixed(0)} files/s\n`);
