@@ -201,8 +201,9 @@ export function layoutCompoundFile(root: CfbStorage): CompoundFileLayout {
 /** Writes the compound file into one buffer (for small messages). */
 export async function writeCompoundFileToBuffer(root: CfbStorage): Promise<Buffer> {
   const layout = layoutCompoundFile(root);
-  // Not from the shared pool: the buffer may be handed to another thread.
-  const out = Buffer.alloc(layout.size);
+  // Not from the shared pool: the buffer may be handed to another thread. Not zero-filled either: the
+  // layout writes every byte, which the size check below confirms.
+  const out = Buffer.allocUnsafeSlow(layout.size);
   let at = 0;
   await layout.emit(async (chunk) => {
     at += chunk.copy(out, at);
