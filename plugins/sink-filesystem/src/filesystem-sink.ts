@@ -198,9 +198,13 @@ export class FilesystemSink implements Sink {
       this.folderVerifiedAt = Date.now();
     }
     const final = this.pathOf(name);
-    // Cheap early answer; the publish step below is what actually guarantees no-clobber.
-    const existing = await this.stat(name, options.signal);
-    if (existing) return { created: false, existing };
+    // Under the Windows rules a name differing only in case is taken too, which link() on a
+    // case-sensitive filesystem would not see: the folder's listing answers that. A taken exact
+    // name needs no call here: the publish step refuses it, and is what guarantees no-clobber.
+    if ((await this.listedNames()).has(name.toLowerCase())) {
+      const existing = await this.stat(name, options.signal);
+      if (existing) return { created: false, existing };
+    }
     const partial = this.partialPathFor(name);
     try {
       await this.writePartial(partial, content, options);
@@ -391,22 +395,32 @@ export class FilesystemSink implements Sink {
       if (code !== 'ENOENT' && code !== 'ENOTDIR') throw mapFsError(raw, this.pathOf(name));
     }
     // A case-insensitive filesystem found it under some spelling: the listing must know which.
-    const stale = !this.listing || Date.now() - this.listing.at > LISTING_TTL_MS || (found && !this.listing.names.has(folded));
-    if (stale) {
+    let names = await this.listedNames();
+    if (found && !names.has(folded)) names = await this.listedNames(true);
+    // A listed name may have gone since; the caller's lstat of it then finds nothing.
+    return names.get(folded) ?? (found ? name : undefined);
+  }
+
+  /**
+   * The folder's names by lower-case name: the last listing while younger than
+   * {@link LISTING_TTL_MS} (kept current with this sink's own files), else a new one. Empty when
+   * the folder does not exist.
+   */
+  private async listedNames(fresh = false): Promise<Map<string, string>> {
+    if (fresh || !this.listing || Date.now() - this.listing.at > LISTING_TTL_MS) {
       let names: string[];
       try {
         names = await readdir(this.options.folder);
       } catch (raw) {
         const code = (raw as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+        if (code === 'ENOENT' || code === 'ENOTDIR') return new Map();
         throw mapFsError(raw, this.options.folder);
       }
       const byFolded = new Map<string, string>();
       for (const n of names) if (!byFolded.has(n.toLowerCase())) byFolded.set(n.toLowerCase(), n);
       this.listing = { at: Date.now(), names: byFolded };
     }
-    // A listed name may have gone since; the caller's lstat of it then finds nothing.
-    return this.listing!.names.get(folded) ?? (found ? name : undefined);
+    return this.listing.names;
   }
 }
 
