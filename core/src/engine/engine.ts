@@ -99,6 +99,8 @@ export class Engine {
   private readonly formatters: Map<string, Formatter>;
   /** Outcomes finishing together share one durable commit. */
   private readonly outcomes: GroupCommit<{ filingId: string; outcome: TargetOutcome }>;
+  /** Reported marks are bookkeeping: many share one (non-syncing) commit. */
+  private readonly reportedMarks: GroupCommit<string>;
 
   constructor(
     private readonly deps: EngineDeps,
@@ -106,6 +108,7 @@ export class Engine {
   ) {
     this.formatters = new Map(deps.formatters.map((f) => [f.name, f]));
     this.outcomes = new GroupCommit((entries) => deps.store.recordOutcomes(entries));
+    this.reportedMarks = new GroupCommit((ids) => deps.store.markReported(ids));
     this.keeper = new LeaseKeeper(deps.source, options.connectorId, options.leaseTtlMs, deps.logger, (s) => {
       // Kept in the store so `status` can say who holds the lease without asking for it.
       deps.store.setMeta('lease', JSON.stringify({ ...s, at: new Date().toISOString() }));
@@ -237,6 +240,8 @@ export class Engine {
         }
         continue;
       }
+      // One transaction notes the whole batch's delivery.
+      const begun = this.deps.store.beginFilings(fresh);
       // Writes may outlive a stop request by the deadline; a lost lease stops them at once.
       const writeSignal = AbortSignal.any([this.keeper.lost, this.abortWork.signal]);
       // Every filing of the batch and each of its steps listens to this one signal: many listeners is by design.
@@ -246,7 +251,7 @@ export class Engine {
           limitFilings(async () => {
             seenThisDrain.add(filing.id);
             summary.filings++;
-            const done = await this.processFiling(filing, writeSignal, summary);
+            const done = await this.processFiling(filing, writeSignal, summary, begun.get(filing.id));
             if (done) summary.reported++;
             else summary.pending++;
           }),
@@ -272,9 +277,9 @@ export class Engine {
    * Writes one filing to each of its targets that has no final outcome yet, records each outcome,
    * and reports when all are final. Returns whether it was reported.
    */
-  private async processFiling(filing: Filing, signal: AbortSignal, summary: DrainSummary): Promise<boolean> {
+  private async processFiling(filing: Filing, signal: AbortSignal, summary: DrainSummary, begun?: { deliveries: number }): Promise<boolean> {
     const log = this.deps.logger.child({ filing: filing.id, location: filing.location.name });
-    const { deliveries } = this.deps.store.beginFiling(filing);
+    const { deliveries } = begun ?? this.deps.store.beginFiling(filing);
     const targets = [...new Set(filing.location.targets)];
     let open = this.deps.store.targets(filing.id).filter((r) => r.outcome === null && targets.includes(r.target));
     if (open.length > 0) {
@@ -314,7 +319,7 @@ export class Engine {
       }));
     try {
       await retrying(() => this.deps.source.report(this.keeper.current!, filing, outcomes, signal), { policy: this.options.retry, signal });
-      this.deps.store.markReported(filing.id);
+      await this.reportedMarks.add(filing.id);
       this.deps.observer?.reported?.(filing);
       return true;
     } catch (raw) {

@@ -89,27 +89,38 @@ export class StateStore {
    * already reported.
    */
   beginFiling(filing: Filing, now = new Date()): { deliveries: number; reported: boolean } {
-    const at = now.toISOString();
-    return this.db.transaction(() => {
-      const row = this.stmt('SELECT deliveries, reported_at FROM filings WHERE filing_id = ?').get(filing.id) as
-        | { deliveries: number; reported_at: string | null }
-        | undefined;
-      if (row) {
-        this.stmt('UPDATE filings SET deliveries = deliveries + 1 WHERE filing_id = ?').run(filing.id);
-      } else {
-        this.stmt(
-            `INSERT INTO filings (filing_id, tenant, location_id, location_name, subject, first_seen_at)
-             VALUES (?, ?, ?, ?, ?, ?)`,
-          )
-          .run(filing.id, filing.tenant, filing.location.id, filing.location.name, filing.message.subject ?? null, at);
-      }
-      const insertTarget = this.stmt(
-        `INSERT OR IGNORE INTO target_outcomes (filing_id, target, created_at, updated_at) VALUES (?, ?, ?, ?)`,
-      );
-      for (const target of new Set(filing.location.targets)) insertTarget.run(filing.id, target, at, at);
-      return { deliveries: (row?.deliveries ?? 0) + 1, reported: !!row?.reported_at };
-    })();
+    return this.beginFilings([filing], now).get(filing.id)!;
   }
+
+  /** {@link StateStore.beginFiling} for a batch, in one transaction. Answers by filing id. */
+  beginFilings(filings: readonly Filing[], now = new Date()): Map<string, { deliveries: number; reported: boolean }> {
+    const answers = new Map<string, { deliveries: number; reported: boolean }>();
+    this.db.transaction(() => {
+      for (const filing of filings) answers.set(filing.id, this.beginOne(filing, now.toISOString()));
+    })();
+    return answers;
+  }
+
+  private beginOne(filing: Filing, at: string): { deliveries: number; reported: boolean } {
+    const row = this.stmt('SELECT deliveries, reported_at FROM filings WHERE filing_id = ?').get(filing.id) as
+      | { deliveries: number; reported_at: string | null }
+      | undefined;
+    if (row) {
+      this.stmt('UPDATE filings SET deliveries = deliveries + 1 WHERE filing_id = ?').run(filing.id);
+    } else {
+      this.stmt(
+          `INSERT INTO filings (filing_id, tenant, location_id, location_name, subject, first_seen_at)
+           VALUES (?, ?, ?, ?, ?, ?)`,
+        )
+        .run(filing.id, filing.tenant, filing.location.id, filing.location.name, filing.message.subject ?? null, at);
+    }
+    const insertTarget = this.stmt(
+      `INSERT OR IGNORE INTO target_outcomes (filing_id, target, created_at, updated_at) VALUES (?, ?, ?, ?)`,
+    );
+    for (const target of new Set(filing.location.targets)) insertTarget.run(filing.id, target, at, at);
+    return { deliveries: (row?.deliveries ?? 0) + 1, reported: !!row?.reported_at };
+  }
+
 
   /** Every target row of a filing. */
   targets(filingId: string): TargetRecord[] {
@@ -180,9 +191,13 @@ export class StateStore {
     return s;
   }
 
-  /** Marks a filing as reported to the source. */
-  markReported(filingId: string, now = new Date()): void {
-    this.stmt('UPDATE filings SET reported_at = ?, report_error = NULL WHERE filing_id = ?').run(now.toISOString(), filingId);
+  /** Marks filings as reported to the source, in one transaction. */
+  markReported(filingIds: string | readonly string[], now = new Date()): void {
+    const update = this.stmt('UPDATE filings SET reported_at = ?, report_error = NULL WHERE filing_id = ?');
+    const at = now.toISOString();
+    this.db.transaction(() => {
+      for (const id of typeof filingIds === 'string' ? [filingIds] : filingIds) update.run(at, id);
+    })();
   }
 
   /** Notes that reporting failed; the filing stays unreported. */
