@@ -1,13 +1,13 @@
 import { Readable } from 'node:stream';
 import type { Content } from '../contracts/content.js';
-import { createHasher } from '../hash/hasher.js';
+import { hashBuffer } from '../hash/hasher.js';
 
 /**
  * {@link Content} held in memory.
  * @public
  */
 export class BufferContent implements Content {
-  private readonly digests = new Map<string, string>();
+  private readonly digests = new Map<string, Promise<string>>();
 
   constructor(private readonly buffer: Buffer) {}
 
@@ -25,13 +25,12 @@ export class BufferContent implements Content {
     return this.buffer;
   }
 
-  async digest(kind: string): Promise<string> {
+  digest(kind: string): Promise<string> {
     let value = this.digests.get(kind);
     if (value === undefined) {
-      const hasher = createHasher(kind);
-      hasher.update(this.buffer);
-      value = hasher.digest();
+      value = hashBuffer(this.buffer, kind);
       this.digests.set(kind, value);
+      value.catch(() => this.digests.delete(kind));
     }
     return value;
   }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, webcrypto } from 'node:crypto';
 
 /**
  * An incremental hash over a byte stream.
@@ -55,5 +55,31 @@ export function createHasher(kind: string): Hasher {
 export async function hashStream(stream: AsyncIterable<Uint8Array>, kind: string): Promise<string> {
   const hasher = createHasher(kind);
   for await (const chunk of stream) hasher.update(chunk);
+  return hasher.digest();
+}
+
+/** Web Crypto's names for the kinds it can hash off the main thread. */
+const WEB_CRYPTO_NAMES = new Map([
+  ['sha1', 'SHA-1'],
+  ['sha256', 'SHA-256'],
+  ['sha512', 'SHA-512'],
+]);
+
+/** Below this size a hash on the main thread costs less than handing it to a worker thread. */
+const OFF_THREAD_MIN_BYTES = 256 * 1024;
+
+/**
+ * Hashes bytes in memory. SHA-1/256/512 of large buffers run on libuv's thread pool (Web
+ * Crypto), so a multi-megabyte hash does not hold up the event loop; other kinds, and small
+ * buffers, are hashed at once. Rejects for an unknown kind.
+ * @public
+ */
+export async function hashBuffer(bytes: Uint8Array, kind: string): Promise<string> {
+  const name = WEB_CRYPTO_NAMES.get(kind);
+  if (name && bytes.length >= OFF_THREAD_MIN_BYTES) {
+    return Buffer.from(await webcrypto.subtle.digest(name, bytes)).toString('hex');
+  }
+  const hasher = createHasher(kind);
+  hasher.update(bytes);
   return hasher.digest();
 }
