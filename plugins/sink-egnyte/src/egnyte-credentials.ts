@@ -1,7 +1,6 @@
 import { rmSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import axios from 'axios';
 import {
   AuthError,
   ConfigError,
@@ -128,6 +127,8 @@ class EgnyteCredentialProvider implements CredentialProvider {
       ...(this.config.clientSecret ? { client_secret: this.config.clientSecret } : {}),
     });
     const kind = grant.grant_type === 'password' ? `password grant for "${this.config.username}"` : 'authorisation code';
+    // Loaded here, not at start: a host that offers Egnyte credentials may never use them.
+    const { default: axios } = await import('axios');
     try {
       const res = await axios.post<{ access_token?: string }>(`${base}/puboauth/token`, form.toString(), {
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },

@@ -1,5 +1,4 @@
 import { ConfigError, Pacer, type Sink, type SinkContext, type SinkFactory } from '@filing-sync/core';
-import { EgnyteClient } from './egnyte-client.js';
 import { EgnyteSinkConfigSchema, resolveEgnyteConfig, type EgnyteSinkConfig } from './egnyte-config.js';
 import { EgnyteSink } from './egnyte-sink.js';
 import { NameLocks } from './name-locks.js';
@@ -46,10 +45,14 @@ export class EgnyteSinkFactory implements SinkFactory<EgnyteSinkConfig | undefin
   private readonly pacers = new Map<string, Pacer>();
   private readonly locks = new Map<string, NameLocks>();
 
-  /** Rejects with ConfigError when the URI is not an Egnyte folder path. Does no I/O. */
+  /**
+   * Rejects with ConfigError when the URI is not an Egnyte folder path, and as `import()` does if
+   * the HTTP client cannot be loaded. Does no I/O; loads the client (axios) on first use.
+   */
   async create(target: URL, config: EgnyteSinkConfig | undefined, context: SinkContext): Promise<Sink> {
     const { domain, folder } = parseEgnyteTarget(target);
     const resolved = resolveEgnyteConfig(config);
+    const { EgnyteClient } = await import('./egnyte-client.js');
     let pacer = this.pacers.get(domain);
     if (!pacer) {
       // A little under the limit: Mashery counts arrivals, and network jitter bunches them.

@@ -10,7 +10,7 @@ export { ProjectWiseSink, describe as describeFiling } from './projectwise-sink.
 export { PROJECTWISE_PATH_RULES } from './projectwise-path-rules.js';
 export { ProjectWiseSinkConfigSchema, type ProjectWiseSinkConfig } from './projectwise-config.js';
 export { projectWiseCredentialProviderFactory, ProjectWiseCredentialsConfigSchema, type ProjectWiseCredentialsConfig } from './projectwise-credentials.js';
-export { WsgClient } from './wsg-client.js';
+export type { WsgClient } from './wsg-client.js';
 
 /**
  * Registers the ProjectWise sink factory. Credential providers are the host's choice: the service host

@@ -1,7 +1,6 @@
 import { ConfigError, Pacer, type Sink, type SinkContext, type SinkFactory } from '@filing-sync/core';
 import { ProjectWiseSinkConfigSchema, resolveProjectWiseConfig, type ProjectWiseSinkConfig } from './projectwise-config.js';
 import { ProjectWiseSink } from './projectwise-sink.js';
-import { WsgClient } from './wsg-client.js';
 
 /** Server, repository id and folder segments of a `projectwise://` URI, decoded. */
 export function parseProjectWiseTarget(target: URL): { server: string; repository: string; folder: string[] } {
@@ -45,6 +44,7 @@ export class ProjectWiseSinkFactory implements SinkFactory<ProjectWiseSinkConfig
     const cacheKey = `${server}/${repository.toLowerCase()}`;
     let ids = this.folderIds.get(cacheKey);
     if (!ids) this.folderIds.set(cacheKey, (ids = new Map()));
+    const { WsgClient } = await import('./wsg-client.js');
     const client = new WsgClient({
       server,
       repository,
