@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,6 +18,23 @@ function packagesOf(urls: readonly string[]): Set<string> {
     if (m) names.add(m[1]!);
   }
   return names;
+}
+
+/** Resolves a cloud plugin's module as the service host (which depends on every one) does. */
+const fromHost = createRequire(createRequire(import.meta.url).resolve('@filing-sync/host-service/package.json'));
+const hostModule = (specifier: string): string => pathToFileURL(fromHost.resolve(specifier)).href;
+
+/** The packages a fresh Node process loads to import `modules` (with the module recorder). */
+async function packagesLoadedBy(modules: readonly string[]): Promise<Set<string>> {
+  const dir = await tempDir();
+  const log = join(dir, 'modules.txt');
+  await writeFile(log, '');
+  const script = modules.map((m) => `await import(${JSON.stringify(m)});`).join('\n');
+  execFileSync(process.execPath, ['--import', pathToFileURL(join(import.meta.dirname, 'module-recorder.js')).href, '--input-type=module', '-e', script], {
+    env: { ...process.env, NODE_OPTIONS: '', FILING_SYNC_TEST_MODULE_LOG: log },
+    cwd: import.meta.dirname,
+  });
+  return packagesOf((await readFile(log, 'utf8')).split('\n').filter(Boolean));
 }
 
 describe('service host: cloud SDKs are loaded only for cloud targets', function () {
@@ -68,5 +87,15 @@ describe('service host: cloud SDKs are loaded only for cloud targets', function 
     expect(packagesOf(urls).size, 'packages recorded').to.be.greaterThan(3);
     // ... and none of their SDKs.
     expect([...packagesOf(urls)].filter((p) => CLOUD_SDKS.includes(p))).to.deep.equal([]);
+  });
+
+  it('each cloud plugin\'s entry (its register, factories and credential factories) loads no package beyond core\'s', async () => {
+    const core = await packagesLoadedBy(['reflect-metadata', '@filing-sync/core']);
+    for (const plugin of ['sink-box', 'sink-dropbox', 'sink-onedrive', 'sink-egnyte', 'sink-projectwise']) {
+      const loaded = await packagesLoadedBy(['reflect-metadata', '@filing-sync/core', hostModule(`@filing-sync/${plugin}`)]);
+      expect([...loaded].filter((p) => !core.has(p)), plugin).to.deep.equal([]);
+    }
+    // The check sees an SDK when one is loaded.
+    expect([...(await packagesLoadedBy([hostModule('@filing-sync/sink-box/sdk')]))]).to.include('box-node-sdk');
   });
 });
