@@ -6,5 +6,6 @@
  */
 export { BoxSink, type BoxSinkOptions } from './box-sink.js';
 export { BoxTokenProvider, boxTokenProvider } from './box-token-provider.js';
+export type { BoxAuthPlan } from './box-credentials.js';
 export { boxNetworkSession } from './box-network.js';
 export { mapBoxError } from './box-errors.js';
