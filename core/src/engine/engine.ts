@@ -10,6 +10,7 @@ import type { Formatter } from '../contracts/formatter.js';
 import { LeaseLost, type Lease } from '../contracts/lease.js';
 import type { Source } from '../contracts/source.js';
 import type { Sink, TargetAccess } from '../contracts/sink.js';
+import type { SinkFactory } from '../contracts/sink-factory.js';
 import { FilingSyncError, PermanentError, TargetMissing, toFilingSyncError } from '../errors.js';
 import { readMessageHeaders, type MessageHeaders } from '../naming/read-message-headers.js';
 import { makeFileName, namingInputFor } from '../naming/make-file-name.js';
@@ -220,14 +221,10 @@ export class Engine {
   private async drain(lease: Lease, signal: AbortSignal, summary: DrainSummary, once: boolean): Promise<boolean> {
     const limitFilings = pLimit(this.options.filingConcurrency);
     const seenThisDrain = new Set<string>();
+    let next: Promise<Filing[]> | undefined;
     while (!signal.aborted) {
-      const current = this.keeper.current ?? lease;
-      const filings = await retrying(() => this.deps.source.poll(current, this.options.batchSize, signal), {
-        policy: this.options.retry,
-        signal,
-      });
-      this.deps.store.setMeta('lastPollAt', new Date().toISOString());
-      this.deps.observer?.polled?.(filings.length);
+      const filings = await (next ?? this.claim(lease, signal));
+      next = undefined;
       // With --once, a filing left pending comes back after its visibility timeout; do not spin on it.
       const fresh = once ? filings.filter((f) => !seenThisDrain.has(f.id)) : filings;
       if (fresh.length === 0) {
@@ -246,9 +243,17 @@ export class Engine {
       const writeSignal = AbortSignal.any([this.keeper.lost, this.abortWork.signal]);
       // Every filing of the batch and each of its steps listens to this one signal: many listeners is by design.
       setMaxListeners(16 * this.options.filingConcurrency + 16, writeSignal);
+      let started = 0;
       await Promise.all(
         fresh.map((filing) =>
           limitFilings(async () => {
+            // Claim the next batch while this one's last filings are written, so the writers never
+            // wait for a claim; claiming earlier would reserve filings long before they are written.
+            if (++started > fresh.length - this.options.filingConcurrency && !next && !signal.aborted) {
+              next = this.claim(lease, signal);
+              // Awaited at the top of the loop; until then a failure must not count as unhandled.
+              next.catch(() => {});
+            }
             seenThisDrain.add(filing.id);
             summary.filings++;
             const done = await this.processFiling(filing, writeSignal, summary, begun.get(filing.id));
@@ -261,6 +266,18 @@ export class Engine {
     }
     return false;
   }
+
+  /** Claims the next batch (retrying transient failures) and notes when it was asked for. */
+  private async claim(lease: Lease, signal: AbortSignal): Promise<Filing[]> {
+    const filings = await retrying(() => this.deps.source.poll(this.keeper.current ?? lease, this.options.batchSize, signal), {
+      policy: this.options.retry,
+      signal,
+    });
+    this.deps.store.setMeta('lastPollAt', new Date().toISOString());
+    this.deps.observer?.polled?.(filings.length);
+    return filings;
+  }
+
 
   /**
    * Whether the queue still holds filings this drain has not seen: ones a previous (crashed)
@@ -343,7 +360,7 @@ export class Engine {
     const started = Date.now();
     try {
       const { sink, factory } = await this.deps.sinks.get(target);
-      const limit = this.limitFor(factory.name);
+      const limit = this.limitFor(factory);
       const outcome = await limit(() =>
         retrying(
           async () => {
@@ -411,11 +428,11 @@ export class Engine {
     this.deps.observer?.outcome?.(filing, outcome, ms);
   }
 
-  private limitFor(sinkName: string): LimitFunction {
-    let limit = this.limits.get(sinkName);
+  private limitFor(factory: SinkFactory): LimitFunction {
+    let limit = this.limits.get(factory.name);
     if (!limit) {
-      limit = pLimit(this.options.perSink[sinkName] ?? this.options.defaultPerSink);
-      this.limits.set(sinkName, limit);
+      limit = pLimit(this.options.perSink[factory.name] ?? factory.defaultConcurrency ?? this.options.defaultPerSink);
+      this.limits.set(factory.name, limit);
     }
     return limit;
   }

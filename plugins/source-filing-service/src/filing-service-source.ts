@@ -117,17 +117,19 @@ export class FilingServiceSource implements Source {
     );
     const { items } = this.read('claim', () => readPage(res.data));
     const filings = this.filings('claim', items);
-    // Only this batch's contents are kept: the engine is done with the previous batch when it polls.
-    this.inline.clear();
+    // The engine claims the next batch while it finishes this one; anything older is of no use.
+    const claim = ++this.claims;
+    for (const [id, held] of this.inline) if (held.claim < claim - 1) this.inline.delete(id);
     items.forEach((item, i) => {
       const content = this.read('claim', () => readInlineContent(item, `items[${i}]`));
-      if (content) this.inline.set(filings[i]!.id, content);
+      if (content) this.inline.set(filings[i]!.id, { bytes: content, claim });
     });
     return filings;
   }
 
-  /** Messages that came with the last claim, by filing id; each is handed out once. */
-  private readonly inline = new Map<string, Buffer>();
+  /** Messages that came with the last two claims, by filing id; each is handed out once. */
+  private readonly inline = new Map<string, { bytes: Buffer; claim: number }>();
+  private claims = 0;
 
   /** See {@link Source.content}. The bytes stream as they arrive; nothing is buffered. */
   async content(_lease: Lease, filing: Filing, signal?: AbortSignal): Promise<Readable> {
@@ -135,7 +137,7 @@ export class FilingServiceSource implements Source {
     const inline = this.inline.get(filing.id);
     if (inline) {
       this.inline.delete(filing.id);
-      return Readable.from([inline]);
+      return Readable.from([inline.bytes]);
     }
     const res = await this.http.send<Readable>(
       {
