@@ -39,6 +39,12 @@ export interface SinkFactory<Config = unknown> {
    */
   readonly configSchema: TSchema;
   /**
+   * Writes at once to this plugin's targets when the config does not say
+   * (`concurrency.perSink.<name>`); omit to use the host's `concurrency.defaultPerSink`. Local disks
+   * and shares overlap many small writes well; a cloud API's rate limits call for few.
+   */
+  readonly defaultConcurrency?: number;
+  /**
    * Makes the sink for one target URI. Does no I/O beyond what parsing needs.
    * Rejects with {@link ConfigError} when the URI or the config cannot be used for this sink.
    */

@@ -59,7 +59,7 @@ export function readSettings(configPath: string): SettingValues {
     if (typeof v === 'string' || typeof v === 'number') values[f.key] = v;
   }
   values['naming.template'] ??= '{sent:iso} {subject}';
-  values['concurrency.filings'] ??= 4;
+  values['concurrency.filings'] ??= 16;
   values['defaultFormat'] ??= 'msg';
   return values;
 }
