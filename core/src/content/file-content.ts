@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { Content } from '../contracts/content.js';
-import { hashStream } from '../hash/hasher.js';
+import { hashFile } from '../hash/hasher.js';
 
 /**
  * {@link Content} backed by a file that nobody changes while it is in use (a spool file).
@@ -13,7 +13,7 @@ export class FileContent implements Content {
   private readonly digests = new Map<string, Promise<string>>();
 
   private constructor(
-    /** The backing file. */
+    /** The backing file (also {@link Content.localPath}). */
     readonly path: string,
     readonly size: number,
   ) {}
@@ -22,6 +22,10 @@ export class FileContent implements Content {
   static async of(path: string): Promise<FileContent> {
     const s = await stat(path);
     return new FileContent(path, s.size);
+  }
+
+  get localPath(): string {
+    return this.path;
   }
 
   open(range?: { start: number; end: number }): Readable {
@@ -36,7 +40,7 @@ export class FileContent implements Content {
   digest(kind: string): Promise<string> {
     let value = this.digests.get(kind);
     if (!value) {
-      value = hashStream(this.open(), kind);
+      value = hashFile(this.path, kind);
       this.digests.set(kind, value);
       value.catch(() => this.digests.delete(kind));
     }

@@ -11,6 +11,11 @@ export interface Content {
   /** Exact size in bytes. */
   readonly size: number;
   /**
+   * A local file holding exactly these bytes, when there is one: a sink writing to a local or
+   * network folder may copy it in the kernel rather than stream it through memory.
+   */
+  readonly localPath?: string;
+  /**
    * A fresh stream over all the bytes, or over `[start, end)` when given (for chunked uploads).
    * Never fails synchronously; read errors surface on the stream.
    */

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   BufferContent,
+  FileContent,
   NameTemplate,
   PermanentError,
   PermissionDenied,
@@ -67,6 +68,27 @@ describe('FilesystemSink', () => {
     expect(await readFile(file, 'utf8')).to.equal('hello world');
     expect(await partialsIn(folder)).to.deep.equal([]);
     if (result.created) expect(result.entry).to.deep.include({ name: '20261128T144613Z Site visit notes.eml', path: file, size: 11, hash: sha256('hello world') });
+  });
+
+  it('copies a large spooled message in the kernel, byte for byte, with the sent time and no partial left', async () => {
+    const sink = sinkAt(base);
+    const spooled = path.join(base, '..', `spool-${path.basename(base)}.eml`);
+    const big = Buffer.alloc(9 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 4096) big[i] = (i / 4096) % 256;
+    await writeFile(spooled, big);
+    try {
+      const content = await FileContent.of(spooled);
+      expect(content.localPath).to.equal(spooled);
+      const result = await sink.create('big.eml', content, { modifiedAt: sent });
+      expect(result.created).to.equal(true);
+      const written = await readFile(path.join(base, 'big.eml'));
+      expect(written.equals(big)).to.equal(true);
+      expect((await lstat(path.join(base, 'big.eml'))).mtime.toISOString()).to.equal(sent.toISOString());
+      expect(await partialsIn(base)).to.deep.equal([]);
+      expect(result.created && result.entry.hash).to.equal(createHash('sha256').update(big).digest('hex'));
+    } finally {
+      await rm(spooled, { force: true });
+    }
   });
 
   it('never replaces: a taken name gives created:false with the existing file and its hash', async () => {

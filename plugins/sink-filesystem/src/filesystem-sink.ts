@@ -3,8 +3,8 @@
  * @packageDocumentation
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream, type Stats } from 'node:fs';
-import { link, lstat, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
+import { constants as fsConstants, type Stats } from 'node:fs';
+import { copyFile, link, lstat, mkdir, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import {
   PermanentError,
@@ -13,7 +13,7 @@ import {
   TransientError,
   WINDOWS_PATH_RULES,
   cutToLength,
-  hashStream,
+  hashFile,
   GroupCommit,
   retrying,
   type Content,
@@ -174,7 +174,7 @@ export class FilesystemSink implements Sink {
     const entry: EntryInfo = { name: stored, path: file, size: s.isFile() ? s.size : 0, modifiedAt: s.mtime };
     if (s.isFile()) {
       try {
-        entry.hash = await hashStream(createReadStream(file), 'sha256');
+        entry.hash = await hashFile(file, 'sha256');
       } catch (raw) {
         throw mapFsError(raw, file);
       }
@@ -298,10 +298,20 @@ export class FilesystemSink implements Sink {
   }
 
   private async writePartial(partial: string, content: Content, options: CreateOptions): Promise<void> {
-    const fh = await open(partial, 'wx');
+    let fh: FileHandle;
+    if (content.localPath !== undefined && content.size > ONE_WRITE_MAX) {
+      // A large spooled message is copied by the kernel: none of it passes through this process.
+      await copyFile(content.localPath, partial, fsConstants.COPYFILE_EXCL);
+      options.signal?.throwIfAborted();
+      fh = await open(partial, 'r+');
+    } else {
+      fh = await open(partial, 'wx');
+    }
     try {
       let written = 0;
-      if (content.size <= ONE_WRITE_MAX) {
+      if (content.localPath !== undefined && content.size > ONE_WRITE_MAX) {
+        written = (await fh.stat()).size;
+      } else if (content.size <= ONE_WRITE_MAX) {
         const buf = await content.bytes();
         await fh.writeFile(buf);
         written = buf.length;
