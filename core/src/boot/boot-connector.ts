@@ -13,7 +13,7 @@ import { validateConfig, type ConfigSection } from '../config/validate-config.js
 import { Engine, type EngineObserver } from '../engine/engine.js';
 import { SinkRegistry } from '../engine/sink-registry.js';
 import { ConfigError, type ConfigIssue } from '../errors.js';
-import { createLogger } from '../logging/logger.js';
+import { createLogger, openLogFiles } from '../logging/logger.js';
 import { SecretRegistry } from '../logging/secret-registry.js';
 import { NameTemplate } from '../naming/name-template.js';
 import { checkLicence, type VerifiedLicence } from '../licence/verify-licence.js';
@@ -144,7 +144,7 @@ export async function bootConnector(host: HostDefinition, options: BootOptions =
     ...(options.logDestination
       ? { destination: options.logDestination }
       : files.enabled && !options.readOnlyStore
-        ? { files: { dir: join(stateDir, 'logs'), maxSize: files.maxSize, keep: files.keep } }
+        ? { files: await openLogFiles({ dir: join(stateDir, 'logs'), maxSize: files.maxSize, keep: files.keep }) }
         : {}),
     secrets,
   });

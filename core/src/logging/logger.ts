@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import { pino, type Logger, type DestinationStream } from 'pino';
+import pinoPretty from 'pino-pretty';
+import pinoRoll from 'pino-roll';
 import type { SecretRegistry } from './secret-registry.js';
 
 /** Options of {@link createLogger}. */
@@ -11,12 +13,8 @@ export interface LoggerOptions {
   destination?: DestinationStream;
   /** Secret values to blank from every line. */
   secrets?: SecretRegistry;
-  /**
-   * Also write to rotating files (`filing-sync.<n>.log` in `dir`, through pino-roll in pino's
-   * transport thread): rotated daily or at `maxSize`, the newest `keep` files kept. Ignored with
-   * `destination`.
-   */
-  files?: { dir: string; maxSize: string; keep: number };
+  /** Also write to these rotating files (see {@link openLogFiles}). Ignored with `destination`. */
+  files?: DestinationStream;
   /** With `files`: also write to stdout (default true). */
   stdout?: boolean;
 }
@@ -49,19 +47,38 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         }
       : {}),
   };
-  const stdout = pretty
-    ? { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } }
-    : { target: 'pino/file', options: { destination: 1 } };
-  if (options.files && !options.destination) {
-    const file = {
-      target: 'pino-roll',
-      options: { file: join(options.files.dir, 'filing-sync.log'), size: options.files.maxSize, frequency: 'daily', mkdir: true, limit: { count: options.files.keep } },
-    };
-    const targets = options.stdout === false ? [file] : [stdout, file];
-    return pino({ ...base, transport: { targets: targets.map((t) => ({ ...t, level: base.level })) } });
-  }
-  if (pretty) return pino({ ...base, transport: stdout });
-  return options.destination ? pino(base, options.destination) : pino(base);
+  // Everything is written from this thread: a transport thread would cost its own heap (~14 MiB).
+  const stdout = pretty ? pinoPretty({ colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' }) : pino.destination({ dest: 1, sync: true });
+  if (options.destination) return pino(base, options.destination);
+  if (!options.files) return pino(base, stdout);
+  const streams = options.stdout === false ? [options.files] : [stdout, options.files];
+  return pino(base, pino.multistream(streams.map((stream) => ({ stream, level: base.level as pino.Level }))));
+}
+
+/** Where and how much to keep of the log files. */
+export interface LogFilesOptions {
+  dir: string;
+  /** Size at which a file is rotated, e.g. `10m`. */
+  maxSize: string;
+  /** Rotated files kept besides the current one. */
+  keep: number;
+}
+
+/**
+ * Opens rotating log files, `filing-sync.<n>.log` in `dir` (created if missing), rotated daily or
+ * at `maxSize`, the newest `keep` older files kept (pino-roll). Lines are written synchronously,
+ * so none is lost when the process ends. Rejects when the folder cannot be created or written.
+ * @public
+ */
+export function openLogFiles(options: LogFilesOptions): Promise<DestinationStream> {
+  return pinoRoll({
+    file: join(options.dir, 'filing-sync.log'),
+    size: options.maxSize,
+    frequency: 'daily',
+    mkdir: true,
+    limit: { count: options.keep },
+    sync: true,
+  });
 }
 
 /** Copies `value` with secrets blanked in strings and errors; bounded depth keeps it cheap. */
