@@ -278,7 +278,6 @@ export class Engine {
     return filings;
   }
 
-
   /**
    * Whether the queue still holds filings this drain has not seen: ones a previous (crashed)
    * connector reserved, which come back after their visibility timeout. `--once` waits for them

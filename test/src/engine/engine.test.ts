@@ -35,7 +35,7 @@ describe('engine, in process against the filing-service double', function () {
     double = undefined;
   });
 
-  async function boot(root: string, extra: { folder?: string } = {}): Promise<Connector> {
+  async function boot(root: string, extra: { folder?: string; overrides?: { key: string; value: unknown }[] } = {}): Promise<Connector> {
     const host: HostDefinition = { variant: 'service', plugins: BASE_PLUGINS, credentialFactories: [], resolveFrom: import.meta.url };
     return bootConnector(host, {
       overrides: [
@@ -43,6 +43,7 @@ describe('engine, in process against the filing-service double', function () {
         { key: 'stateDir', value: join(root, 'state') }, { key: 'sinks.filesystem.allowedRoots', value: [root] },
         { key: 'license', value: await devLicence(root, 't1') },
         ...(extra.folder ? [{ key: 'plugins.folder', value: extra.folder }] : []),
+        ...(extra.overrides ?? []),
       ],
       logDestination: new Writable({ write: (_c, _e, cb) => cb() }),
     });
@@ -65,6 +66,21 @@ describe('engine, in process against the filing-service double', function () {
     expect(reported[good]![0]!.reason).to.include('unsupported structure in part 3');
     expect(reported['vault://archive/mill']![0]!.outcome).to.equal('failed');
     expect(reported['vault://archive/mill']![0]!.reason).to.include('cannot find native module vault.node');
+  });
+
+  it('claims the next batch while the last filing of the current one is written, not before', async () => {
+    const root = await tempDir();
+    const target = join(root, 'target');
+    double = await startFilingServiceDouble({
+      manifest: { tenant: 't1', token: 'tok-engine-1234', locations: [{ id: 'L1', name: 'Surrey Court', format: 'eml', targets: [target] }], filings: [] },
+    });
+    for (let i = 0; i < 12; i++) await double.addFiling({ id: `F${String(i).padStart(2, '0')}`, location: 'L1', raw: message(i) });
+    connector = await boot(root, { overrides: [{ key: 'poll.batchSize', value: 6 }, { key: 'concurrency.filings', value: 1 }] });
+    const summary = await connector.engine.run({ once: true });
+    expect(summary.reported).to.equal(12);
+    // One at a time, each filing is reported before the next starts: the requests show when the claims went out.
+    const calls = double.requests.map((r) => (r.url.endsWith('/claims') ? 'claim' : r.url.endsWith('/outcomes') ? 'report' : '')).filter(Boolean);
+    expect(calls.slice(0, 8).join(' ')).to.equal('claim report report report report report claim report');
   });
 
   it('reports a redelivered filing again from the store without writing it again', async () => {
