@@ -43,7 +43,6 @@ describe('service host, end to end to Egnyte and ProjectWise (API doubles)', fun
       },
     });
     filing = demo.filing;
-    const { manifest } = demo;
     const run = demo.runOnce;
     const first = await run();
     expect(first.outcomes.failed, JSON.stringify(first)).to.equal(0);

@@ -3,7 +3,6 @@ import { quickXorHash } from '@filing-sync/core';
 import {
   startGraphDouble,
   trustTestCertificate,
-  type DriveStore,
   type FilingServiceDouble,
   type GraphDouble,
 } from '@filing-sync/doubles';
@@ -13,21 +12,6 @@ import { demoOnTargets } from './support.js';
 const TENANT_ID = 'contoso.onmicrosoft.com';
 const CLIENT_ID = '5e1d0c3b-0000-4000-8000-0000000e2e01';
 const CLIENT_SECRET = 'e2e-client-secret-~q7Z';
-
-/** All files below `path` in a drive of the Graph double, as `relative path → bytes`. */
-function filesBelow(drive: DriveStore, path: string): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  const start = drive.walk(drive.rootId, path.split('/'));
-  const walk = (id: string, rel: string): void => {
-    for (const child of drive.children(id)) {
-      const r = rel ? `${rel}/${child.name}` : child.name;
-      if (child.folder) walk(child.id, r);
-      else out.set(r, child.content ?? Buffer.alloc(0));
-    }
-  };
-  if (start) walk(start.id, '');
-  return out;
-}
 
 describe('service host, end to end to SharePoint and OneDrive (Graph double)', function () {
   this.timeout(180_000);
@@ -67,10 +51,10 @@ describe('service host, end to end to SharePoint and OneDrive (Graph double)', f
     // Each target holds exactly the files the filing service was told about: one per filing,
     // except where the same bytes were already there under that name (identical, nothing written).
     const folders: Record<string, Map<string, Buffer>> = {
-      [targets['L-SURREY']![0]!]: filesBelow(library, 'Surrey Court/email'),
-      [targets['L-HARBOUR']![0]!]: filesBelow(library, 'Harbour Bridge/email'),
-      [targets['L-HARBOUR']![1]!]: filesBelow(drive, 'Harbour Bridge/archive'),
-      [targets['L-MILL']![0]!]: filesBelow(drive, 'Mill Lane/email'),
+      [targets['L-SURREY']![0]!]: library.filesBelow('Surrey Court/email'),
+      [targets['L-HARBOUR']![0]!]: library.filesBelow('Harbour Bridge/email'),
+      [targets['L-HARBOUR']![1]!]: drive.filesBelow('Harbour Bridge/archive'),
+      [targets['L-MILL']![0]!]: drive.filesBelow('Mill Lane/email'),
     };
     const reported = new Map<string, Set<string>>(Object.keys(folders).map((t) => [t, new Set<string>()]));
     const seen = new Set<string>();

@@ -5,7 +5,7 @@ import MsgReaderPackage from '@kenjiuno/msgreader';
 import { startFilingServiceDouble, startGraphDouble, trustTestCertificate, type FilingServiceDouble, type GraphDouble } from '@filing-sync/doubles';
 import { devLicence, listFiles, tempDir } from '../e2e/support.js';
 import { finding } from './fault-table.js';
-import { CLIENT_ID, CLIENT_SECRET, TENANT_ID, TOKEN, certificateFile, driveFiles, killLeftoverHosts, faultHostConfig, mail, pause, seeded, startFaultHost, until } from './fault-support.js';
+import { CLIENT_ID, CLIENT_SECRET, TENANT_ID, TOKEN, certificateFile, killLeftoverHosts, faultHostConfig, mail, pause, seeded, startFaultHost, until } from './fault-support.js';
 
 // The package is CommonJS; its class is the default export's default.
 const MsgReader = MsgReaderPackage.default;
@@ -115,7 +115,7 @@ describe('fault: SIGKILL during a drain to a folder and the Graph double', funct
       const partials = files.filter((f) => f.includes('.partial'));
       if (partials.length) problems.push(`${partials.length} partial files in ${dir}`);
       if (files.length !== expected.length) problems.push(`${files.length} files in ${dir}, expected ${expected.length}`);
-      const cloud = driveFiles(drive, `Crash/${format}`);
+      const cloud = drive.filesBelow(`Crash/${format}`);
       if (cloud.size !== expected.length) problems.push(`${cloud.size} files in the Graph double's Crash/${format}, expected ${expected.length}`);
       const local = await Promise.all(files.map((f) => readFile(join(dir, f))));
       for (const [where, contents] of [['folder', local], ['Graph', [...cloud.values()]]] as const) {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { testCertificate, type DriveStore, type FilingServiceDouble, type GraphDouble } from '@filing-sync/doubles';
+import { testCertificate, type FilingServiceDouble, type GraphDouble } from '@filing-sync/doubles';
 import { startHost, type HostProcess } from '../e2e/support.js';
 
 export const TOKEN = 'fault-suite-token-8c1e';
@@ -116,21 +116,6 @@ export async function killLeftoverHosts(): Promise<void> {
   const left = [...running];
   for (const h of left) h.child.kill('SIGKILL');
   await Promise.all(left.map((h) => h.exited));
-}
-
-/** All files below `path` in a drive of the Graph double, as `relative path → bytes`. */
-export function driveFiles(drive: DriveStore, path: string): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  const start = drive.walk(drive.rootId, path.split('/'));
-  const walk = (id: string, rel: string): void => {
-    for (const child of drive.children(id)) {
-      const r = rel ? `${rel}/${child.name}` : child.name;
-      if (child.folder) walk(child.id, r);
-      else out.set(r, child.content ?? Buffer.alloc(0));
-    }
-  };
-  if (start) walk(start.id, '');
-  return out;
 }
 
 /** Reads a file's bytes. */

@@ -8,7 +8,7 @@ import {
 import { devLicence, listFiles, tempDir } from '../e2e/support.js';
 import { finding } from './fault-table.js';
 import {
-  CLIENT_ID, CLIENT_SECRET, TENANT_ID, TOKEN, certificateFile, driveFiles, faultHostConfig, killLeftoverHosts, mail, startFaultHost,
+  CLIENT_ID, CLIENT_SECRET, TENANT_ID, TOKEN, certificateFile, faultHostConfig, killLeftoverHosts, mail, startFaultHost,
 } from './fault-support.js';
 
 const FILINGS = 120;
@@ -92,7 +92,7 @@ describe('fault: flaky filing service and Graph (30 % of calls 429, 503, reset o
     const files = await listFiles(local);
     const localContents = new Set(await Promise.all(files.map(async (f) => (await readFile(join(local, f))).toString('latin1'))));
     if (files.length !== FILINGS || localContents.size !== FILINGS || [...localContents].some((c) => !raws.has(c))) problems.push(`folder: ${files.length} files, ${localContents.size} distinct`);
-    const cloud = driveFiles(drive, 'Flaky/email');
+    const cloud = drive.filesBelow('Flaky/email');
     const cloudContents = new Set([...cloud.values()].map((b) => b.toString('latin1')));
     if (cloud.size !== FILINGS || cloudContents.size !== FILINGS || [...cloudContents].some((c) => !raws.has(c))) problems.push(`Graph double: ${cloud.size} files, ${cloudContents.size} distinct (duplicates: ${[...cloud.keys()].filter((n) => / \(\d+\)\.eml$/.test(n)).join(', ')})`);
     // A session whose cancel request was itself failed stays open until Graph expires it: no file, no duplicate.

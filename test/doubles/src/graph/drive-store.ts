@@ -60,6 +60,21 @@ export class DriveStore {
     return item;
   }
 
+  /** Every file below the folder at `path` (`a/b`), as `relative path → bytes`; empty when there is no such folder. */
+  filesBelow(path: string): Map<string, Buffer> {
+    const out = new Map<string, Buffer>();
+    const walk = (id: string, rel: string): void => {
+      for (const child of this.children(id)) {
+        const r = rel ? `${rel}/${child.name}` : child.name;
+        if (child.folder) walk(child.id, r);
+        else out.set(r, child.content ?? Buffer.alloc(0));
+      }
+    };
+    const start = this.walk(this.rootId, path.split('/'));
+    if (start) walk(start.id, '');
+    return out;
+  }
+
   /** The item's path from the root, `/`-separated, without a leading slash (`''` for the root). */
   pathOf(item: StoredItem): string {
     const parts: string[] = [];
