@@ -47,11 +47,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         }
       : {}),
   };
-  // Everything is written from this thread: a transport thread would cost its own heap (~14 MiB).
-  const stdout = pretty ? pinoPretty({ colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' }) : pino.destination({ dest: 1, sync: true });
   if (options.destination) return pino(base, options.destination);
-  if (!options.files) return pino(base, stdout);
-  const streams = options.stdout === false ? [options.files] : [stdout, options.files];
+  // Everything is written from this thread: a transport thread would cost its own heap (~14 MiB).
+  const stdout = (): DestinationStream =>
+    pretty ? pinoPretty({ colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' }) : pino.destination({ dest: 1, sync: true });
+  if (!options.files) return pino(base, stdout());
+  const streams = options.stdout === false ? [options.files] : [stdout(), options.files];
   return pino(base, pino.multistream(streams.map((stream) => ({ stream, level: base.level as pino.Level }))));
 }
 

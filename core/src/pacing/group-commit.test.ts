@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { GroupCommit } from './group-commit.js';
 
 describe('GroupCommit', () => {
@@ -16,16 +15,24 @@ describe('GroupCommit', () => {
     const flushes: number[][] = [];
     let running = 0;
     let overlapped = false;
+    let firstStarted!: () => void;
+    const started = new Promise<void>((r) => (firstStarted = r));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
     const group = new GroupCommit<number>(async (items) => {
       running++;
       overlapped ||= running > 1;
       flushes.push(items);
-      await sleep(30);
+      firstStarted();
+      await gate;
       running--;
     });
     const first = group.add(1);
-    await sleep(5); // the first flush is running now
+    await started; // the first flush is running now, held at the gate
     const later = [group.add(2), group.add(3), group.add(4)];
+    await new Promise((r) => setImmediate(r));
+    expect(flushes).to.deep.equal([[1]]);
+    release();
     await Promise.all([first, ...later]);
     expect(flushes).to.deep.equal([[1], [2, 3, 4]]);
     expect(overlapped).to.equal(false);

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, type Stats } from 'node:fs';
-import { copyFile, link, lstat, mkdir, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { copyFile, link, lstat, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import {
   PermanentError,
@@ -298,20 +298,17 @@ export class FilesystemSink implements Sink {
   }
 
   private async writePartial(partial: string, content: Content, options: CreateOptions): Promise<void> {
-    let fh: FileHandle;
-    if (content.localPath !== undefined && content.size > ONE_WRITE_MAX) {
-      // A large spooled message is copied by the kernel: none of it passes through this process.
-      await copyFile(content.localPath, partial, fsConstants.COPYFILE_EXCL);
+    // A large spooled message is copied by the kernel: none of it passes through this process.
+    const copied = content.localPath !== undefined && content.size > ONE_WRITE_MAX;
+    if (copied) {
+      await copyFile(content.localPath!, partial, fsConstants.COPYFILE_EXCL);
       options.signal?.throwIfAborted();
-      fh = await open(partial, 'r+');
-    } else {
-      fh = await open(partial, 'wx');
     }
+    const fh = await open(partial, copied ? 'r+' : 'wx');
     try {
       let written = 0;
-      if (content.localPath !== undefined && content.size > ONE_WRITE_MAX) {
-        written = (await fh.stat()).size;
-      } else if (content.size <= ONE_WRITE_MAX) {
+      if (copied) written = (await fh.stat()).size;
+      else if (content.size <= ONE_WRITE_MAX) {
         const buf = await content.bytes();
         await fh.writeFile(buf);
         written = buf.length;
@@ -333,6 +330,7 @@ export class FilesystemSink implements Sink {
       await fh.close();
     }
   }
+
 
   /**
    * Publishes the partial under the final name without replacing. Resolves `false` when the name
