@@ -210,10 +210,9 @@ describe('FilesystemSink', () => {
     }
   });
 
-  it('EACCES for an unprivileged account maps to denied / PermissionDenied', async function () {
-    const folder = path.join(base, 'root-only');
+  it('EACCES from mode bits that deny the account maps to denied / PermissionDenied', async function () {
+    const folder = path.join(base, 'read-only');
     await mkdir(folder, { mode: 0o755 });
-    await chmod(base, 0o755);
     if (process.getuid?.() !== 0) {
       // Not root: mode bits work directly.
       await chmod(folder, 0o555);
@@ -222,7 +221,9 @@ describe('FilesystemSink', () => {
       expect(await sink.create('a.eml', bytes('x'), { modifiedAt: sent }).catch((e: unknown) => e)).to.be.instanceOf(PermissionDenied);
       return;
     }
-    // Root ignores mode bits: run the same check as `nobody` in a child process.
+    // Root ignores mode bits through its DAC override capabilities: run the same check in a child
+    // without them. It stays root, so it can still read this checkout wherever it lies.
+    await chmod(folder, 0o555);
     const script = `
       import { FilesystemSink } from ${JSON.stringify(new URL('./filesystem-sink.js', import.meta.url).href)};
       import { BufferContent } from '@filing-sync/core';
@@ -230,11 +231,11 @@ describe('FilesystemSink', () => {
       const access = await sink.check();
       const err = await sink.create('a.eml', new BufferContent(Buffer.from('x')), { modifiedAt: new Date() }).catch((e) => e);
       console.log(JSON.stringify({ access, error: err?.name, cause: err?.cause?.code }));`;
-    const child = spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '--input-type=module', '-e', script], {
+    const child = spawnSync('setpriv', ['--bounding-set=-dac_override,-dac_read_search', process.execPath, '--input-type=module', '-e', script], {
       encoding: 'utf8', cwd: path.dirname(new URL(import.meta.url).pathname),
     });
     if (child.error || (child.status !== 0 && /setpriv/.test(child.stderr))) {
-      this.skip(); // reason: setpriv is not available to drop to an unprivileged user here
+      this.skip(); // reason: setpriv is not available to drop root's DAC override here
     }
     expect(child.status, child.stderr).to.equal(0);
     expect(JSON.parse(child.stdout.trim())).to.deep.equal({ access: 'denied', error: 'PermissionDenied', cause: 'EACCES' });
