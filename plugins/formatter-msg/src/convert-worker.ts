@@ -14,8 +14,11 @@ export interface ConvertTask {
   options: ConvertOptions;
 }
 
-/** What the worker answers: the .msg bytes themselves (moved, not copied), a spool file, or an error. */
-export type ConvertReply = Uint8Array | { ok: true; path: string; size: number } | { ok: false; error: SerializedError };
+/**
+ * What the worker answers: the .msg bytes themselves (moved, not copied), a spool file, a request for a
+ * scratch folder, or an error.
+ */
+export type ConvertReply = Uint8Array | { ok: true; path: string; size: number } | { ok: true; needsScratch: true } | { ok: false; error: SerializedError };
 
 /** Converts in this worker; never rejects. */
 export default async function convertInWorker(task: ConvertTask): Promise<ConvertReply> {
@@ -23,6 +26,7 @@ export default async function convertInWorker(task: ConvertTask): Promise<Conver
   try {
     const result = await convertToMsg(source, task.options);
     if (result.kind === 'file') return { ok: true, path: result.path, size: result.size };
+    if (result.kind === 'needs-scratch') return { ok: true, needsScratch: true };
     // Hand the output buffer over instead of copying it.
     return move(new Uint8Array(result.bytes.buffer, result.bytes.byteOffset, result.bytes.byteLength)) as Uint8Array;
   } catch (err) {

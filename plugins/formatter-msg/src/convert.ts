@@ -13,8 +13,11 @@ import { UnconvertibleMessageError, UnreadableMessageError } from './conversion-
 
 /** Limits of one conversion. */
 export interface ConvertOptions {
-  /** Folder for spool files (large attachments, large output). */
-  scratchDir: string;
+  /**
+   * Folder for spool files (large attachments, large output). Without one, attachments stay in memory and
+   * a result above `memoryOutputLimit` comes back as `needs-scratch` instead of being written.
+   */
+  scratchDir?: string;
   /** Attachments above this many bytes are spooled to disk while parsing. */
   spoolThreshold: number;
   /** Output above this many bytes is written to a file in `scratchDir` instead of memory. */
@@ -36,8 +39,11 @@ const READ_WHOLE_LIMIT = 4 * 1024 * 1024;
 /** Largest .msg written: version 3 compound files are limited to 2 GiB by their readers. */
 export const MAX_MSG_SIZE = 2 ** 31 - 1;
 
-/** Where the .msg ended up. */
-export type ConvertResult = { kind: 'buffer'; bytes: Buffer } | { kind: 'file'; path: string; size: number };
+/**
+ * Where the .msg ended up; `needs-scratch` when it is larger than `memoryOutputLimit` and no scratch folder
+ * was given (the caller converts again with one).
+ */
+export type ConvertResult = { kind: 'buffer'; bytes: Buffer } | { kind: 'file'; path: string; size: number } | { kind: 'needs-scratch' };
 
 /**
  * Converts the message in `source`. Rejects with {@link UnreadableMessageError} /
@@ -63,6 +69,7 @@ export async function convertToMsg(source: ByteSource, options: ConvertOptions):
     const size = layoutSize(root);
     if (size > MAX_MSG_SIZE) throw new UnconvertibleMessageError(`The .msg would have ${size} bytes; Outlook .msg files hold at most ${MAX_MSG_SIZE}.`);
     if (size <= options.memoryOutputLimit) return { kind: 'buffer', bytes: await writeCompoundFileToBuffer(root) };
+    if (options.scratchDir === undefined) return { kind: 'needs-scratch' };
     const path = join(options.scratchDir, `message-${randomUUID()}.msg`);
     try {
       return { kind: 'file', path, size: await writeCompoundFileToFile(root, path) };

@@ -58,6 +58,30 @@ describe('MsgFormatter', () => {
     }
   });
 
+  it('asks for the scratch folder only when an in-memory message turns out too large for memory', async () => {
+    const raw = await readFile(join(fixtures, 'MSGReader/TestWithAttachmentsAndInlines.eml'));
+    for (const workers of [0, 1]) {
+      let asked = 0;
+      const scratchDir = await mkdtemp(join(dir, 'scratch-'));
+      const context = { get scratchDir() { asked++; return scratchDir; } };
+      const small = new MsgFormatter({ workers });
+      // Room for the message but not for its .msg, which is larger.
+      const tight = new MsgFormatter({ workers, memoryOutputLimit: raw.length });
+      try {
+        const inMemory = await small.render(new BufferContent(raw), context);
+        expect(inMemory, `workers ${workers}`).to.be.instanceOf(BufferContent);
+        expect(asked, `workers ${workers}: no folder for a result held in memory`).to.equal(0);
+        expect(inMemory.size, 'the .msg is larger than the message').to.be.greaterThan(raw.length);
+        const spilled = await tight.render(new BufferContent(raw), context);
+        expect(spilled, `workers ${workers}`).to.be.instanceOf(FileContent);
+        expect(asked, `workers ${workers}: asked once the result was over the limit`).to.equal(1);
+        expect((await spilled.bytes()).equals(await inMemory.bytes()), `workers ${workers}: same .msg either way`).to.equal(true);
+      } finally {
+        await Promise.all([small.close(), tight.close()]);
+      }
+    }
+  });
+
   it('rejects input that is not an RFC 5322 message with a PermanentError saying what was expected', async () => {
     const formatter = new MsgFormatter({ workers: 0 });
     const bad: [string, Buffer][] = [

@@ -61,7 +61,6 @@ export class MsgFormatter implements Formatter {
    */
   async render(message: Content, context: RenderContext): Promise<Content> {
     context.signal?.throwIfAborted();
-    const options: ConvertOptions = { ...this.limits, scratchDir: context.scratchDir };
     let spooled: string | undefined;
     try {
       let source: ByteSource;
@@ -73,7 +72,11 @@ export class MsgFormatter implements Formatter {
         await pipeline(message.open(), createWriteStream(spooled), { signal: context.signal });
         source = { path: spooled, size: message.size };
       }
-      const result = this.workers === 0 ? await this.inThisThread(source, options) : await this.inWorker(source, options, context.signal);
+      // A message in memory is converted in memory; the scratch folder (a folder made and removed per
+      // filing) is asked for only when a file is read or the result turns out too large for memory.
+      let result = await this.convert(source, { ...this.limits, scratchDir: Buffer.isBuffer(source) ? undefined : context.scratchDir }, context.signal);
+      if (result.kind === 'needs-scratch') result = await this.convert(source, { ...this.limits, scratchDir: context.scratchDir }, context.signal);
+      if (result.kind === 'needs-scratch') throw new Error('the converter asked for a scratch folder although it had one');
       return result.kind === 'buffer' ? new BufferContent(result.bytes) : await FileContent.of(result.path);
     } finally {
       if (spooled) await rm(spooled, { force: true });
@@ -85,6 +88,10 @@ export class MsgFormatter implements Formatter {
     const pool = this.pool;
     this.pool = undefined;
     await pool?.destroy();
+  }
+
+  private convert(source: ByteSource, options: ConvertOptions, signal: AbortSignal | undefined): Promise<ConvertResult> {
+    return this.workers === 0 ? this.inThisThread(source, options) : this.inWorker(source, options, signal);
   }
 
   private async inThisThread(source: ByteSource, options: ConvertOptions): Promise<ConvertResult> {
@@ -110,7 +117,7 @@ export class MsgFormatter implements Formatter {
     const task: ConvertTask = { source: bytes ?? (source as Exclude<ByteSource, Buffer>), options };
     const reply = await this.pool.run(task, { signal });
     if (reply instanceof Uint8Array) return { kind: 'buffer', bytes: Buffer.from(reply.buffer, reply.byteOffset, reply.byteLength) };
-    if (reply.ok) return { kind: 'file', path: reply.path, size: reply.size };
+    if (reply.ok) return 'needsScratch' in reply ? { kind: 'needs-scratch' } : { kind: 'file', path: reply.path, size: reply.size };
     throw reviveError(reply.error);
   }
 }

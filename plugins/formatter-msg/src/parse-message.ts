@@ -66,8 +66,8 @@ export interface ParsedMessage {
 
 /** How parsing may use memory and disk. */
 export interface ParseOptions {
-  /** Folder for spool files of large attachments. */
-  scratchDir: string;
+  /** Folder for spool files of large attachments; without one, every part stays in memory. */
+  scratchDir?: string;
   /**
    * Attachments of a message read from a file go to a spool file once they grow past this many bytes.
    * Parts of a message held in memory stay in memory: they are smaller than the message, so spooling them
@@ -101,7 +101,7 @@ export async function parseMessage(source: ByteSource, options: ParseOptions, de
   let html: string | undefined;
   let headers: Headers | undefined;
   parser.on('headers', (h: Headers) => (headers = h));
-  const spoolThreshold = Buffer.isBuffer(source) ? Infinity : options.spoolThreshold;
+  const spoolThreshold = Buffer.isBuffer(source) || options.scratchDir === undefined ? Infinity : options.spoolThreshold;
   const consumed = new Promise<void>((resolve, reject) => {
     const pending: Promise<void>[] = [];
     parser.on('data', (data: AttachmentStream | { type: 'text'; text?: string; html?: string | false }) => {
@@ -120,7 +120,7 @@ export async function parseMessage(source: ByteSource, options: ParseOptions, de
       };
       attachments.push(entry);
       pending.push(
-        collect(part.content, spoolThreshold, options.scratchDir)
+        collect(part.content, spoolThreshold, options.scratchDir ?? '')
           .then((bytes) => {
             entry.data = bytes;
           })
