@@ -201,6 +201,30 @@ describe('filing-service double', () => {
     expect(double.filing('F1')!.reports).to.have.length(1);
   });
 
+  it('inlines contents up to the asked size and the 8 MiB budget, and serves a changed file as it now is', async () => {
+    double = await startFilingServiceDouble({ manifest: path.join(dir, 'manifest.json'), visibilityTimeoutMs: 100 });
+    const big = `Subject: big\r\n\r\n${'z'.repeat(1_000_000)}\r\n`;
+    for (let i = 0; i < 10; i++) await double.addFiling({ id: `B${i}`, location: 'L1', raw: big });
+    const { id: leaseId } = (await (await post('/lease', { holder: 'h', ttlSeconds: 30 })).json()) as { id: string };
+    type Claim = { items: { id: string; content?: string }[]; reservedUntil: string };
+    const claim = async (inlineContentMaxBytes: number) => (await (await post('/claims', { leaseId, max: 20, inlineContentMaxBytes })).json()) as Claim;
+
+    const first = await claim(1_048_576);
+    expect(first.items.map((f) => f.id)).to.deep.equal(['F1', 'F2', ...Array.from({ length: 10 }, (_, i) => `B${i}`)]);
+    expect(Buffer.from(first.items[0]!.content!, 'base64').toString()).to.equal(EML);
+    const inlined = first.items.filter((f) => f.id.startsWith('B') && f.content !== undefined);
+    // 8 MiB holds eight of the 1 MB messages after the two small ones; the rest are fetched on their own.
+    expect(inlined.map((f) => f.id)).to.deep.equal(['B0', 'B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7']);
+    expect(Buffer.from(inlined[0]!.content!, 'base64').toString()).to.equal(big);
+    expect(first.reservedUntil).to.match(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/);
+
+    await writeFile(path.join(dir, 'a.eml'), EML.replace('Body', 'Changed body'));
+    await new Promise((r) => setTimeout(r, 150));
+    const again = await claim(1000);
+    expect(Buffer.from(again.items.find((f) => f.id === 'F1')!.content!, 'base64').toString()).to.include('Changed body');
+    expect(again.items.find((f) => f.id === 'B0')!.content, 'over the asked size').to.equal(undefined);
+  });
+
   it('adds filings at run time, over the handle and over HTTP', async () => {
     double = await startFilingServiceDouble({ manifest: path.join(dir, 'manifest.json') });
     await double.addFiling({ id: 'F3', location: 'L1', raw: EML });

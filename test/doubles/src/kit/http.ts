@@ -27,6 +27,20 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(data);
 }
 
+/**
+ * Sends a JSON reply given as pieces of its text, written one after another: a large answer is never
+ * joined into one string first.
+ */
+export function sendJsonPieces(res: ServerResponse, status: number, pieces: string[]): void {
+  let length = 0;
+  for (const p of pieces) length += Buffer.byteLength(p);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(length) });
+  // Corked, the pieces leave in one write; end() uncorks.
+  res.cork();
+  for (const p of pieces) res.write(p);
+  res.end();
+}
+
 /** Sends an empty reply. */
 export function sendEmpty(res: ServerResponse, status: number, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-length': '0', ...headers });
