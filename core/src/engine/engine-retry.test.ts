@@ -38,15 +38,25 @@ function memorySource(filings: Filing[]): Source & { reports: { id: string; outc
 }
 
 /** An in-memory sink scheme `mem:` whose access can be switched. */
-function memorySinks(): { factory: SinkFactory; files: Map<string, Buffer>; access: { value: TargetAccess } } {
+function memorySinks(): { factory: SinkFactory; files: Map<string, Buffer>; access: { value: TargetAccess }; checks: { count: number; fail: number } } {
   const files = new Map<string, Buffer>();
   const access = { value: 'writable' as TargetAccess };
+  // `fail` checks from now on reject, as an unreachable share would.
+  const checks = { count: 0, fail: 0 };
   const entry = (name: string): EntryInfo => ({ name, path: `mem:/${name}`, size: files.get(name)!.length });
   const sink: Sink = {
     capabilities: { pathRules: WINDOWS_PATH_RULES, hashKind: undefined, atomicCreate: true, setsModifiedTime: false },
     folderPathLength: 10,
     displayPath: 'mem:/folder',
-    check: async () => access.value,
+    check: async () => {
+      checks.count++;
+      await new Promise((r) => setTimeout(r, 5));
+      if (checks.fail > 0) {
+        checks.fail--;
+        throw Object.assign(new Error('share not reachable'), { code: 'ETIMEDOUT' });
+      }
+      return access.value;
+    },
     stat: async (name) => (files.has(name) ? entry(name) : undefined),
     create: async (name, content) => {
       if (files.has(name)) return { created: false, existing: entry(name) };
@@ -57,7 +67,7 @@ function memorySinks(): { factory: SinkFactory; files: Map<string, Buffer>; acce
     },
   };
   const factory = { name: 'memory', schemes: ['mem'], description: 'memory', configSchema: {} as never, create: async () => sink } as SinkFactory;
-  return { factory, files, access };
+  return { factory, files, access, checks };
 }
 
 const formatter = (name: string): Formatter => ({
@@ -68,7 +78,7 @@ const formatter = (name: string): Formatter => ({
   render: async (m) => m,
 });
 
-describe('Engine: default format and a user\'s retry', () => {
+describe('Engine: default format, target checks and a user\'s retry', () => {
   let dir: string;
   let store: StateStore;
   beforeEach(async () => {
@@ -80,13 +90,13 @@ describe('Engine: default format and a user\'s retry', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  function engine(source: Source, sinks: ReturnType<typeof memorySinks>, defaultFormat?: string): Engine {
+  function engine(source: Source, sinks: ReturnType<typeof memorySinks>, defaultFormat?: string, filingConcurrency = 2): Engine {
     const logger = createLogger({ level: 'fatal', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
     const registry = new SinkRegistry([sinks.factory], () => ({}), { credentials: { get: async () => ({ type: 'secret', values: {} }), invalidate: () => {} }, logger });
     return new Engine(
       { source, store, sinks: registry, formatters: [formatter('eml'), formatter('msg')], logger },
       {
-        connectorId: 'test', leaseTtlMs: 60_000, pollIntervalMs: 50, batchSize: 10, filingConcurrency: 2, perSink: {}, defaultPerSink: 2,
+        connectorId: 'test', leaseTtlMs: 60_000, pollIntervalMs: 50, batchSize: 10, filingConcurrency, perSink: {}, defaultPerSink: filingConcurrency,
         retry: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 }, template: NameTemplate.default, spoolDir: join(dir, 'spool'), stopDeadlineMs: 1000,
         ...(defaultFormat ? { defaultFormat } : {}),
       },
@@ -124,5 +134,23 @@ describe('Engine: default format and a user\'s retry', () => {
     expect([...sinks.files.keys()]).to.deep.equal(['20261128T144613Z Crane booking.eml']);
     expect(source.reports.map((r) => r.outcomes[0]!.outcome)).to.deep.equal(['skipped', 'created']);
     expect(store.targets('F1')[0]!.outcome).to.equal('created');
+  });
+
+  it('checks a target once for filings that start on it together, and again after a check that failed', async () => {
+    const sinks = memorySinks();
+    const many = Array.from({ length: 8 }, (_, i) => filing(`F${i}`, 'eml'));
+    const all = memorySource(many);
+    await engine(all, sinks, undefined, 8).run({ once: true });
+    expect(all.reports).to.have.length(8);
+    expect(sinks.checks.count, 'eight filings at once, one check').to.equal(1);
+
+    const again = memorySinks();
+    again.checks.fail = 1;
+    const source = memorySource([filing('G0', 'eml'), filing('G1', 'eml')]);
+    await engine(source, again, undefined, 1).run({ once: true });
+    // The first filing's check failed (it stays pending); the second checks again rather than reuse the failure.
+    expect(again.checks.count).to.equal(2);
+    expect(source.reports.map((r) => r.id)).to.deep.equal(['G1']);
+    expect(store.targets('G0')[0]!.outcome).to.equal(null);
   });
 });

@@ -94,7 +94,7 @@ const CHECK_TTL_MS = 60_000;
  */
 export class Engine {
   private readonly limits = new Map<string, LimitFunction>();
-  private readonly checks = new Map<string, { access: TargetAccess; at: number }>();
+  private readonly checks = new Map<string, { access: Promise<TargetAccess>; at: number }>();
   private readonly stopController = new AbortController();
   private readonly keeper: LeaseKeeper;
   private readonly formatters: Map<string, Formatter>;
@@ -436,12 +436,25 @@ export class Engine {
     return limit;
   }
 
+  /**
+   * The target's access, checked at most once a minute. Filings that arrive while a check runs share
+   * it, so a batch starting on a new target probes it once, not once per filing; a check that fails is
+   * forgotten, so the next filing checks again.
+   */
   private async access(target: string, sink: Sink, signal: AbortSignal): Promise<TargetAccess> {
     const cached = this.checks.get(target);
     if (cached && Date.now() - cached.at < CHECK_TTL_MS) return cached.access;
-    const access = await sink.check(signal);
-    this.checks.set(target, { access, at: Date.now() });
-    return access;
+    const entry = { access: sink.check(signal), at: Date.now() };
+    this.checks.set(target, entry);
+    try {
+      const access = await entry.access;
+      // Valid for a minute from when it was known.
+      entry.at = Date.now();
+      return access;
+    } catch (err) {
+      if (this.checks.get(target) === entry) this.checks.delete(target);
+      throw err;
+    }
   }
 
   /** Renders once per filing and format; a failed render degrades to the original `.eml`. */
