@@ -3,8 +3,8 @@
  * describes it, plus the double's own `/_double/...` inspection routes (no auth).
  * @packageDocumentation
  */
-import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { Router, readJson, sendEmpty, sendJson, sendJsonPieces } from '../kit/http.js';
@@ -16,47 +16,25 @@ const OUTCOMES = new Set(['created', 'identical', 'renamed', 'degraded', 'skippe
 /** Most bytes of inline message contents in one claim answer (the API's 8 MiB). */
 const INLINE_BUDGET = 8 * 1024 * 1024;
 
-/** Most characters of base64 contents the double keeps between claims (its answers repeat for redeliveries). */
-const BASE64_CACHE_LIMIT = 64 * 1024 * 1024;
+/** Base64 of `bytes` as ASCII bytes: written to the socket as they are, with no conversion per answer. */
+function base64Bytes(bytes: Buffer): Buffer {
+  return Buffer.from(bytes.toString('base64'), 'latin1');
+}
+
+const EQUALS = 0x3d;
 
 /**
- * Base64 of message files, by path, size and modification time, so that a file is read and encoded once
- * while it stays the same: the double shares the machine with the connector in tests and benchmarks, and a
- * real service's work would not be charged to the connector at all.
+ * The base64 of `file` (ASCII bytes) when it is at most `max` bytes (and still kept), else `undefined`.
+ * Read with blocking calls: at most 1 MiB a file and 8 MiB an answer, and the double shares the machine
+ * with the connector in tests and benchmarks, where a thread-pool round trip per call cost more CPU
+ * than the reads themselves.
  */
-class Base64Cache {
-  private readonly entries = new Map<string, string>();
-  private chars = 0;
-
-  /** The base64 of `file` when it is at most `max` bytes (and still kept), else `undefined`. */
-  async get(file: string, max: number): Promise<string | undefined> {
-    let key: string;
-    try {
-      const s = await stat(file);
-      if (s.size > max) return undefined;
-      key = `${s.size}:${s.mtimeMs}:${file}`;
-    } catch {
-      return undefined;
-    }
-    const hit = this.entries.get(key);
-    if (hit !== undefined) return hit;
-    let encoded: string;
-    try {
-      encoded = (await readFile(file)).toString('base64');
-    } catch {
-      return undefined;
-    }
-    // Oldest first out: a drain reads each message once, and redeliveries come soon after.
-    for (const [k, v] of this.entries) {
-      if (this.chars + encoded.length <= BASE64_CACHE_LIMIT) break;
-      this.entries.delete(k);
-      this.chars -= v.length;
-    }
-    if (encoded.length <= BASE64_CACHE_LIMIT) {
-      this.entries.set(key, encoded);
-      this.chars += encoded.length;
-    }
-    return encoded;
+function inlineFile(file: string, max: number): Buffer | undefined {
+  try {
+    if (statSync(file).size > max) return undefined;
+    return base64Bytes(readFileSync(file));
+  } catch {
+    return undefined;
   }
 }
 
@@ -79,7 +57,6 @@ export interface DoubleHooks {
 /** The request handler of the double. */
 export function filingServiceHandler(queue: FilingQueue, token: string, hooks: DoubleHooks) {
   const router = new Router();
-  const base64 = new Base64Cache();
   const base = `^/v1/tenants/(?<tenant>[^/]+)`;
 
   router.on('GET', new RegExp(`${base}/lease$`), (_req, res) => {
@@ -124,12 +101,12 @@ export function filingServiceHandler(queue: FilingQueue, token: string, hooks: D
     const { items, reservedUntil } = queue.claim(leaseId, max as number);
     let budget = INLINE_BUDGET;
     // The answer goes out in pieces: base64 needs no JSON escaping, so each content is written as it is.
-    const pieces = ['{"items":['];
+    const pieces: (string | Buffer)[] = ['{"items":['];
     for (const [i, f] of items.entries()) {
       const json = JSON.stringify(filingJson(queue, f));
       const content = (inline as number) > 0 ? await inlineContent(f, inline as number) : undefined;
       // Base64 of n bytes has 4 * ceil(n / 3) characters.
-      const bytes = content === undefined ? 0 : (content.length / 4) * 3 - (content.endsWith('==') ? 2 : content.endsWith('=') ? 1 : 0);
+      const bytes = content === undefined ? 0 : (content.length / 4) * 3 - (content.at(-2) === EQUALS ? 2 : content.at(-1) === EQUALS ? 1 : 0);
       if (i > 0) pieces.push(',');
       if (content !== undefined && bytes <= budget) {
         budget -= bytes;
@@ -140,10 +117,10 @@ export function filingServiceHandler(queue: FilingQueue, token: string, hooks: D
     sendJsonPieces(res, 200, pieces);
   });
 
-  /** The base64 of `f`'s message when it is at most `max` bytes (and still kept), else `undefined`. */
-  async function inlineContent(f: QueuedFiling, max: number): Promise<string | undefined> {
-    if ('bytes' in f.message) return f.message.bytes.length <= max ? f.message.bytes.toString('base64') : undefined;
-    return base64.get(f.message.file, max);
+  /** The base64 of `f`'s message (ASCII bytes) when it is at most `max` bytes (and still kept), else `undefined`. */
+  async function inlineContent(f: QueuedFiling, max: number): Promise<Buffer | undefined> {
+    if ('bytes' in f.message) return f.message.bytes.length <= max ? base64Bytes(f.message.bytes) : undefined;
+    return inlineFile(f.message.file, max);
   }
 
   router.on('GET', new RegExp(`${base}/filings$`), (_req, res, _p, url) => {

@@ -31,9 +31,9 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
  * Sends a JSON reply given as pieces of its text, written one after another: a large answer is never
  * joined into one string first.
  */
-export function sendJsonPieces(res: ServerResponse, status: number, pieces: string[]): void {
+export function sendJsonPieces(res: ServerResponse, status: number, pieces: (string | Buffer)[]): void {
   let length = 0;
-  for (const p of pieces) length += Buffer.byteLength(p);
+  for (const p of pieces) length += typeof p === 'string' ? Buffer.byteLength(p) : p.length;
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(length) });
   // Corked, the pieces leave in one write; end() uncorks.
   res.cork();
