@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import type { Content } from '../contracts/content.js';
+import { BufferContent } from '../content/buffer-content.js';
 import type { Filing, TargetOutcome } from '../contracts/filing.js';
 import type { Formatter } from '../contracts/formatter.js';
 import { LeaseLost, type Lease } from '../contracts/lease.js';
@@ -303,7 +304,8 @@ export class Engine {
       try {
         const raw = await retrying(() => this.deps.source.content(this.keeper.current!, filing, signal), { policy: this.options.retry, signal });
         spool = await Spool.fill(this.options.spoolDir, `${filing.id}-${deliveries}`, raw, signal);
-        const headers = await readMessageHeaders(spool.message.open());
+        const message = spool.message;
+        const headers = await readMessageHeaders(message instanceof BufferContent ? [await message.bytes()] : message.open());
         const renditions = new Map<string, Promise<Rendition>>();
         await Promise.all(open.map((r) => this.writeTarget(filing, r.target, spool!, headers, renditions, signal, summary, log)));
       } catch (raw) {

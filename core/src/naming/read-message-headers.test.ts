@@ -36,6 +36,14 @@ describe('readMessageHeaders', () => {
     expect(bodyRead).to.equal(false);
   });
 
+  it('reads a message held in memory as one buffer, the same as from a stream', async () => {
+    const raw = Buffer.from('Subject: Pour\r\n schedule\r\nFrom: Site <site@example.org>\r\n\r\nSubject: body\r\n');
+    const fromMemory = await readMessageHeaders([raw]);
+    expect(fromMemory).to.deep.equal(await readMessageHeaders(streamOf(raw)));
+    expect(fromMemory.subject).to.equal('Pour schedule');
+    expect(fromMemory.from).to.deep.equal({ name: 'Site', address: 'site@example.org' });
+  });
+
   it('accepts raw UTF-8 headers and falls back to Latin-1 for other 8-bit bytes', async () => {
     expect((await readMessageHeaders(streamOf('Subject: 現場 notes\r\n\r\n'))).subject).to.equal('現場 notes');
     const latin1 = Buffer.concat([Buffer.from('Subject: caf'), Buffer.from([0xe9]), Buffer.from('\r\n\r\n')]);

@@ -35,13 +35,14 @@ export interface ReadHeadersOptions {
 /**
  * Reads the header block of a raw message from `stream` (up to the first empty line, or
  * `maxHeaderBytes`), then stops reading and destroys the stream: the body is not needed for
- * naming. Folded lines are unfolded, encoded words (RFC 2047) in `Subject` and `From` decoded,
+ * naming. A message already in memory is best given as `[bytes]`: ending a Node stream early
+ * costs an error object with its stack. Folded lines are unfolded, encoded words (RFC 2047) in `Subject` and `From` decoded,
  * raw UTF-8 (RFC 6532) accepted (other 8-bit bytes read as Latin-1), a leading mbox `From ` line
  * skipped. A message with no header block gives empty fields. Rejects only when the stream fails.
  * @public
  */
 export async function readMessageHeaders(
-  stream: AsyncIterable<Uint8Array>,
+  stream: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   options: ReadHeadersOptions = {},
 ): Promise<MessageHeaders> {
   const max = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
@@ -105,7 +106,7 @@ function decodeBytes(bytes: Buffer): string {
   }
 }
 
-async function readHeaderBlock(stream: AsyncIterable<Uint8Array>, max: number): Promise<{ block: Buffer; truncated: boolean }> {
+async function readHeaderBlock(stream: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, max: number): Promise<{ block: Buffer; truncated: boolean }> {
   const chunks: Buffer[] = [];
   let length = 0;
   // The loop's `return`/`break` ends the iteration, which destroys a Node stream: the body is never read.
