@@ -1,5 +1,5 @@
 import { cloudLatency } from './cloud-latency.js';
-import { filingThroughput } from './filing-throughput.js';
+import { filingThroughput, type ThroughputResult, WARM_FILINGS } from './filing-throughput.js';
 import { largeAttachment, NODE_DEFAULT_YOUNG_GENERATION } from './large-attachment.js';
 import { stateStoreScale } from './state-store-scale.js';
 
@@ -9,22 +9,24 @@ import { stateStoreScale } from './state-store-scale.js';
  * table. `npm run bench -- scale` runs only the scale cases, `-- ratios` only the first table.
  * Benchmarks are not tests; they print figures and targets and always exit 0 unless they crash.
  */
-const cases: { name: string; target: number; run: () => Promise<{ ratio: number; baselinePerSecond: number; enginePerSecond: number }> }[] = [
-  { name: 'EML filing vs durable copy (300 × 64 KiB)', target: 0.7, run: () => filingThroughput('eml', 300, 64 * 1024) },
-  { name: 'MSG filing vs durable copy (300 × 64 KiB)', target: 0.5, run: () => filingThroughput('msg', 300, 64 * 1024) },
+const cases: { name: string; target: number; run: () => Promise<ThroughputResult> }[] = [
+  { name: 'EML filing vs durable copy (1000 × 64 KiB)', target: 0.7, run: () => filingThroughput('eml', 1000, 64 * 1024) },
+  { name: 'MSG filing vs durable copy (1000 × 64 KiB)', target: 0.5, run: () => filingThroughput('msg', 1000, 64 * 1024) },
   // Mail filed to projects often carries drawings and PDFs: the per-filing cost weighs less there.
-  { name: 'EML filing vs durable copy (100 × 2 MiB)', target: 0.7, run: () => filingThroughput('eml', 100, 2 * 1024 * 1024) },
-  { name: 'MSG filing vs durable copy (100 × 2 MiB)', target: 0.5, run: () => filingThroughput('msg', 100, 2 * 1024 * 1024) },
+  { name: 'EML filing vs durable copy (200 × 2 MiB)', target: 0.7, run: () => filingThroughput('eml', 200, 2 * 1024 * 1024) },
+  { name: 'MSG filing vs durable copy (200 × 2 MiB)', target: 0.5, run: () => filingThroughput('msg', 200, 2 * 1024 * 1024) },
 ];
 
 const only = process.argv[2];
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
 if (only !== 'scale') {
-  out('case | baseline files/s | filing-sync files/s | ratio | target');
+  out('Each case: a durable copy of the files before and after the engine\'s run (their mean is the baseline), and one');
+  out(`cold run of the engine, start-up included. "running" is the engine's rate from its ${WARM_FILINGS}th outcome on, as a service sustains it.`);
+  out('case | baseline files/s | filing-sync files/s | ratio | target | running files/s | running ratio');
   for (const c of cases) {
     const r = await c.run();
-    out(`${c.name} | ${r.baselinePerSecond.toFixed(0)} | ${r.enginePerSecond.toFixed(0)} | ${r.ratio.toFixed(2)} | ≥ ${c.target}${r.ratio >= c.target ? '' : '  (below target)'}`);
+    out(`${c.name} | ${r.baselinePerSecond.toFixed(0)} | ${r.enginePerSecond.toFixed(0)} | ${r.ratio.toFixed(2)} | ≥ ${c.target}${r.ratio >= c.target ? '' : '  (below target)'} | ${r.runningPerSecond.toFixed(0)} | ${(r.runningPerSecond / r.baselinePerSecond).toFixed(2)}`);
   }
 }
 
