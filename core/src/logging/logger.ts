@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { pino, type Logger, type DestinationStream } from 'pino';
 import pinoPretty from 'pino-pretty';
-import pinoRoll from 'pino-roll';
 import type { SecretRegistry } from './secret-registry.js';
 
 /** Options of {@link createLogger}. */
@@ -71,7 +70,9 @@ export interface LogFilesOptions {
  * so none is lost when the process ends. Rejects when the folder cannot be created or written.
  * @public
  */
-export function openLogFiles(options: LogFilesOptions): Promise<DestinationStream> {
+export async function openLogFiles(options: LogFilesOptions): Promise<DestinationStream> {
+  // Loaded here, not with core: it takes longer to load than the rest of logging, and only `run` writes log files.
+  const { default: pinoRoll } = await import('pino-roll');
   return pinoRoll({
     file: join(options.dir, 'filing-sync.log'),
     size: options.maxSize,
