@@ -21,18 +21,17 @@ function base64Bytes(bytes: Buffer): Buffer {
   return Buffer.from(bytes.toString('base64'), 'latin1');
 }
 
-const EQUALS = 0x3d;
-
 /**
- * The base64 of `file` (ASCII bytes) when it is at most `max` bytes (and still kept), else `undefined`.
- * Read with blocking calls: at most 1 MiB a file and 8 MiB an answer, and the double shares the machine
- * with the connector in tests and benchmarks, where a thread-pool round trip per call cost more CPU
- * than the reads themselves.
+ * The message of `f` when it is at most `max` bytes (and still kept), else `undefined`. Files are read
+ * with blocking calls: at most 1 MiB a file and 8 MiB an answer, and the double shares the machine with
+ * the connector in tests and benchmarks, where a thread-pool round trip per call cost more CPU than the
+ * reads themselves.
  */
-function inlineFile(file: string, max: number): Buffer | undefined {
+function inlineBytes(f: QueuedFiling, max: number): Buffer | undefined {
+  if ('bytes' in f.message) return f.message.bytes.length <= max ? f.message.bytes : undefined;
   try {
-    if (statSync(file).size > max) return undefined;
-    return base64Bytes(readFileSync(file));
+    if (statSync(f.message.file).size > max) return undefined;
+    return readFileSync(f.message.file);
   } catch {
     return undefined;
   }
@@ -104,24 +103,16 @@ export function filingServiceHandler(queue: FilingQueue, token: string, hooks: D
     const pieces: (string | Buffer)[] = ['{"items":['];
     for (const [i, f] of items.entries()) {
       const json = JSON.stringify(filingJson(queue, f));
-      const content = (inline as number) > 0 ? await inlineContent(f, inline as number) : undefined;
-      // Base64 of n bytes has 4 * ceil(n / 3) characters.
-      const bytes = content === undefined ? 0 : (content.length / 4) * 3 - (content.at(-2) === EQUALS ? 2 : content.at(-1) === EQUALS ? 1 : 0);
+      const bytes = (inline as number) > 0 ? inlineBytes(f, inline as number) : undefined;
       if (i > 0) pieces.push(',');
-      if (content !== undefined && bytes <= budget) {
-        budget -= bytes;
-        pieces.push(json.slice(0, -1), ',"content":"', content, '"}');
+      if (bytes && bytes.length <= budget) {
+        budget -= bytes.length;
+        pieces.push(json.slice(0, -1), ',"content":"', base64Bytes(bytes), '"}');
       } else pieces.push(json);
     }
     pieces.push(`],"reservedUntil":${JSON.stringify(iso(reservedUntil))}}`);
     sendJsonPieces(res, 200, pieces);
   });
-
-  /** The base64 of `f`'s message (ASCII bytes) when it is at most `max` bytes (and still kept), else `undefined`. */
-  async function inlineContent(f: QueuedFiling, max: number): Promise<Buffer | undefined> {
-    if ('bytes' in f.message) return f.message.bytes.length <= max ? base64Bytes(f.message.bytes) : undefined;
-    return inlineFile(f.message.file, max);
-  }
 
   router.on('GET', new RegExp(`${base}/filings$`), (_req, res, _p, url) => {
     const { after, limit } = page(url);
