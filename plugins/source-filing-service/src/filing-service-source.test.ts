@@ -1,10 +1,15 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { type AddressInfo } from 'node:net';
+import { type Server, createServer } from 'node:http';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { expect } from 'chai';
+import { pino } from 'pino';
 import { AuthError, ConfigError, type Lease, LeaseHeld, LeaseLost, PermanentError, TransientError } from '@filing-sync/core';
 import { type Fixture, TOKEN, message, startFixture } from './testing/fixture.js';
+import { FilingServiceSource } from './filing-service-source.js';
+import { resolveConfig } from './config.js';
 
 async function rejection(p: Promise<unknown>): Promise<Error> {
   try {
@@ -131,6 +136,8 @@ describe('FilingServiceSource against the filing-service double', () => {
       const f1 = filings.find((f) => f.id === 'F1')!;
       expect(await text(await source.content(lease, f1))).to.equal(await readFile(path.join(fx.dir, 'm1.eml'), 'utf8'));
       expect(contentRequests()).to.equal(0);
+      // Raw bytes (multipart) preferred over base64 in JSON.
+      expect(fx.double.requests.find((r) => r.url.endsWith('/claims'))!.headers.accept).to.equal('multipart/form-data, application/json;q=0.9');
       // Handed out once: a second read (a retry) asks the service.
       expect(await text(await source.content(lease, f1))).to.equal(await readFile(path.join(fx.dir, 'm1.eml'), 'utf8'));
       expect(contentRequests()).to.equal(1);
@@ -354,6 +361,50 @@ describe('FilingServiceSource against the filing-service double', () => {
       const filings = fx.double.filings();
       expect(filings.filter((f) => f.state === 'done')).to.have.length(20);
       expect(fx.double.faults.injected['429'] + fx.double.faults.injected['503'] + fx.double.faults.injected.reset + fx.double.faults.injected.timeout).to.be.greaterThan(5);
+    });
+  });
+
+  describe('claim answers of other services', () => {
+    let server: Server | undefined;
+    afterEach(() => server?.close());
+
+    /** A service whose every claim is answered with `type` and `body`. */
+    async function serviceAnswering(type: string, body: string | Buffer): Promise<FilingServiceSource> {
+      server = createServer((req, res) => {
+        req.resume();
+        res.writeHead(200, { 'content-type': type, 'content-length': String(Buffer.byteLength(body)) });
+        res.end(body);
+      });
+      await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      return new FilingServiceSource(resolveConfig({ url, tenant: 't1', token: TOKEN, timeoutMs: 1_000, inlineContentMaxBytes: 1_000 }), pino({ level: 'silent' }));
+    }
+    const lease: Lease = { id: 'lease-1', holder: 'host-a', expiresAt: new Date(Date.now() + 60_000) };
+    const item = (id: string) => ({ id, tenant: 't1', location: { id: 'L1', name: 'Site', format: 'eml', targets: ['/srv/site'] }, filedAt: '2026-11-28T15:00:00Z', message: {} });
+
+    it('takes base64 inline messages from a service that answers only JSON', async () => {
+      const page = { items: [{ ...item('F1'), content: Buffer.from(message(1)).toString('base64') }, item('F2')], reservedUntil: '2026-11-28T15:05:00Z' };
+      const source = await serviceAnswering('application/json', JSON.stringify(page));
+      const [f1] = await source.poll(lease, 10);
+      expect(await text(await source.content(lease, f1!))).to.equal(message(1));
+    });
+
+    it('keeps each inline message with its own filing when an item before it cannot be used', async () => {
+      const page = JSON.stringify({ items: [{ id: 'BAD' }, item('F2'), item('F3')], reservedUntil: '2026-11-28T15:05:00Z' });
+      const b = 'xyz';
+      const part = (name: string, type: string, body: string) => `--${b}\r\nContent-Disposition: form-data; name="${name}"\r\nContent-Type: ${type}\r\n\r\n${body}\r\n`;
+      const body = part('page', 'application/json', page) + part('items[0].content', 'message/rfc822', message(1)) + part('items[2].content', 'message/rfc822', message(3)) + `--${b}--\r\n`;
+      const source = await serviceAnswering(`multipart/form-data; boundary=${b}`, body);
+      const filings = await source.poll(lease, 10);
+      expect(filings.map((f) => f.id)).to.deep.equal(['F2', 'F3']);
+      expect(await text(await source.content(lease, filings[1]!))).to.equal(message(3));
+    });
+
+    it('refuses a multipart answer that does not match the API, naming the part', async () => {
+      const source = await serviceAnswering('multipart/form-data; boundary=xyz', '--xyz\r\nContent-Disposition: form-data; name="items[0].content"\r\nContent-Type: message/rfc822\r\n\r\nx\r\n--xyz--\r\n');
+      const err = await rejection(source.poll(lease, 10));
+      expect(err).to.be.instanceOf(PermanentError);
+      expect(err.message).to.equal('Filing service claim: unexpected reply: page: expected a part with the JSON page, found "nothing".');
     });
   });
 });

@@ -42,7 +42,12 @@ export interface RequestSpec {
   path: string;
   query?: Record<string, string | number | undefined>;
   body?: unknown;
+  /** Answer as a stream (`data` is a `Readable`). */
   stream?: boolean;
+  /** Answer as bytes (`data` is a `Buffer`), for answers that are not always JSON. */
+  bytes?: boolean;
+  /** `Accept` header; default `application/json`. */
+  accept?: string;
   /**
    * Maps failures this operation gives a meaning of its own (409 lease errors, 404 of a filing)
    * before the common mapping; returns `undefined` to leave it to the common mapping.
@@ -90,8 +95,8 @@ export class FilingServiceHttp {
             url: spec.path,
             ...(spec.query ? { params: spec.query } : {}),
             ...(spec.body !== undefined ? { data: spec.body } : {}),
-            ...(spec.stream ? { responseType: 'stream' as const } : {}),
-            headers: { authorization: `Bearer ${token}` },
+            ...(spec.stream ? { responseType: 'stream' as const } : spec.bytes ? { responseType: 'arraybuffer' as const } : {}),
+            headers: { authorization: `Bearer ${token}`, ...(spec.accept ? { accept: spec.accept } : {}) },
             ...(signal ? { signal } : {}),
           });
           return { response };
@@ -204,6 +209,7 @@ async function toFailure(err: unknown): Promise<Failure> {
     for (const [k, v] of Object.entries(err.response.headers ?? {})) if (v !== undefined && v !== null) headers[k.toLowerCase()] = String(v);
     let data: unknown = err.response.data;
     if (data && typeof (data as Readable).pipe === 'function') data = await readSmall(data as Readable);
+    else if (Buffer.isBuffer(data)) data = data.subarray(0, 64 * 1024).toString('utf8');
     if (typeof data === 'string' && (headers['content-type'] ?? '').includes('json')) {
       try {
         data = JSON.parse(data);

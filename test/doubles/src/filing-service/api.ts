@@ -7,7 +7,7 @@ import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { Router, readJson, sendEmpty, sendJson, sendJsonPieces } from '../kit/http.js';
+import { type FormPart, Router, prefersMultipart, readJson, sendEmpty, sendJson, sendMultipart, sendPieces } from '../kit/http.js';
 import { FilingQueue, LeaseLostError, type QueuedFiling, type ReportedOutcome } from './queue.js';
 
 /** Outcomes the API accepts. */
@@ -99,19 +99,31 @@ export function filingServiceHandler(queue: FilingQueue, token: string, hooks: D
     }
     const { items, reservedUntil } = queue.claim(leaseId, max as number);
     let budget = INLINE_BUDGET;
+    const contents = items.map((f) => {
+      const bytes = (inline as number) > 0 ? inlineBytes(f, inline as number) : undefined;
+      if (!bytes || bytes.length > budget) return undefined;
+      budget -= bytes.length;
+      return bytes;
+    });
+    const until = JSON.stringify(iso(reservedUntil));
+    if (contents.some((c) => c !== undefined) && prefersMultipart(req)) {
+      // The messages' raw bytes follow the page, one part each.
+      const page = `{"items":[${items.map((f) => JSON.stringify(filingJson(queue, f))).join(',')}],"reservedUntil":${until}}`;
+      const parts: FormPart[] = [{ name: 'page', type: 'application/json', body: page }];
+      contents.forEach((bytes, i) => bytes && parts.push({ name: `items[${i}].content`, filename: 'message.eml', type: 'message/rfc822', body: bytes }));
+      return sendMultipart(res, 200, parts);
+    }
     // The answer goes out in pieces: base64 needs no JSON escaping, so each content is written as it is.
     const pieces: (string | Buffer)[] = ['{"items":['];
     for (const [i, f] of items.entries()) {
       const json = JSON.stringify(filingJson(queue, f));
-      const bytes = (inline as number) > 0 ? inlineBytes(f, inline as number) : undefined;
+      const bytes = contents[i];
       if (i > 0) pieces.push(',');
-      if (bytes && bytes.length <= budget) {
-        budget -= bytes.length;
-        pieces.push(json.slice(0, -1), ',"content":"', base64Bytes(bytes), '"}');
-      } else pieces.push(json);
+      if (bytes) pieces.push(json.slice(0, -1), ',"content":"', base64Bytes(bytes), '"}');
+      else pieces.push(json);
     }
-    pieces.push(`],"reservedUntil":${JSON.stringify(iso(reservedUntil))}}`);
-    sendJsonPieces(res, 200, pieces);
+    pieces.push(`],"reservedUntil":${until}}`);
+    sendPieces(res, 200, 'application/json', pieces);
   });
 
   router.on('GET', new RegExp(`${base}/filings$`), (_req, res, _p, url) => {

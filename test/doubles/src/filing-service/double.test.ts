@@ -225,6 +225,36 @@ describe('filing-service double', () => {
     expect(again.items.find((f) => f.id === 'B0')!.content, 'over the asked size').to.equal(undefined);
   });
 
+  it('answers a claim that prefers multipart/form-data with a page part and the raw messages', async () => {
+    double = await startFilingServiceDouble({ manifest: path.join(dir, 'manifest.json') });
+    const { id: leaseId } = (await (await post('/lease', { holder: 'h', ttlSeconds: 30 })).json()) as { id: string };
+    const claim = (accept: string | undefined, inlineContentMaxBytes: number) =>
+      api('/claims', { method: 'POST', body: JSON.stringify({ leaseId, max: 1, inlineContentMaxBytes }), headers: accept ? { accept } : {} });
+
+    const multipart = await claim('multipart/form-data, application/json;q=0.9', 1000);
+    expect(multipart.headers.get('content-type')).to.match(/^multipart\/form-data; boundary=/);
+    // Parsed by the platform's own form-data reader, not by the connector's.
+    const form = await multipart.formData();
+    expect([...form.keys()]).to.deep.equal(['page', 'items[0].content']);
+    const page = JSON.parse(form.get('page') as string) as { items: { id: string; content?: string }[] };
+    expect(page.items.map((f) => [f.id, f.content])).to.deep.equal([['F1', undefined]]);
+    const content = form.get('items[0].content') as File;
+    expect([content.type, content.name]).to.deep.equal(['message/rfc822', 'message.eml']);
+    expect(Buffer.from(await content.arrayBuffer()).toString()).to.equal(EML);
+
+    // JSON when the client prefers it, names no type, or asks for nothing inline.
+    for (const [accept, inline] of [['application/json, multipart/form-data;q=0.5', 1000], [undefined, 1000], ['multipart/form-data', 0]] as const) {
+      const res = await claim(accept, inline);
+      expect(res.headers.get('content-type'), `${accept} ${inline}`).to.equal('application/json');
+      await res.arrayBuffer();
+    }
+    // A message over the asked size stays out of the answer: with nothing inline, the answer is JSON.
+    await double.addFiling({ id: 'B0', location: 'L1', raw: `Subject: big\r\n\r\n${'z'.repeat(5_000)}\r\n` });
+    const last = await claim('multipart/form-data', 1000);
+    expect(last.headers.get('content-type')).to.equal('application/json');
+    expect(await last.text()).to.include('"id":"B0"').and.not.include('"content"');
+  });
+
   it('adds filings at run time, over the handle and over HTTP', async () => {
     double = await startFilingServiceDouble({ manifest: path.join(dir, 'manifest.json') });
     await double.addFiling({ id: 'F3', location: 'L1', raw: EML });

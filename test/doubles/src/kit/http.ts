@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import Negotiator from 'negotiator';
 
 /**
  * Reads a whole request body, refusing more than `limit` bytes (413 is the caller's to send).
@@ -28,17 +30,46 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 /**
- * Sends a JSON reply given as pieces of its text, written one after another: a large answer is never
- * joined into one string first.
+ * Sends a reply given as pieces of its body, written one after another: a large answer is never
+ * joined into one buffer first.
  */
-export function sendJsonPieces(res: ServerResponse, status: number, pieces: (string | Buffer)[]): void {
+export function sendPieces(res: ServerResponse, status: number, contentType: string, pieces: (string | Buffer)[]): void {
   let length = 0;
   for (const p of pieces) length += typeof p === 'string' ? Buffer.byteLength(p) : p.length;
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(length) });
+  res.writeHead(status, { 'content-type': contentType, 'content-length': String(length) });
   // Corked, the pieces leave in one write; end() uncorks.
   res.cork();
   for (const p of pieces) res.write(p);
   res.end();
+}
+
+/** One part of a `multipart/form-data` reply. */
+export interface FormPart {
+  name: string;
+  /** Makes form-data readers hand the part out as bytes rather than as text. */
+  filename?: string;
+  type: string;
+  body: string | Buffer;
+}
+
+/**
+ * Sends `parts` as `multipart/form-data` (RFC 7578), with a boundary that occurs in none of them.
+ */
+export function sendMultipart(res: ServerResponse, status: number, parts: FormPart[]): void {
+  let boundary: string;
+  do boundary = `filing-sync-${randomBytes(12).toString('hex')}`;
+  while (parts.some((p) => p.body.includes(boundary)));
+  const pieces: (string | Buffer)[] = [];
+  parts.forEach((p, i) => {
+    pieces.push(`${i > 0 ? '\r\n' : ''}--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"${p.filename ? `; filename="${p.filename}"` : ''}\r\nContent-Type: ${p.type}\r\n\r\n`, p.body);
+  });
+  pieces.push(`\r\n--${boundary}--\r\n`);
+  sendPieces(res, status, `multipart/form-data; boundary=${boundary}`, pieces);
+}
+
+/** Whether the request's `Accept` prefers `multipart/form-data` to JSON (no `Accept`: JSON). */
+export function prefersMultipart(req: IncomingMessage): boolean {
+  return new Negotiator(req).mediaType(['application/json', 'multipart/form-data']) === 'multipart/form-data';
 }
 
 /** Sends an empty reply. */

@@ -1,0 +1,63 @@
+import { expect } from 'chai';
+import { readClaimAnswer } from './claim-answer.js';
+import { WireError } from './wire.js';
+
+const B = 'b0undary';
+const TYPE = `multipart/form-data; boundary=${B}`;
+
+/** A multipart/form-data body of `parts` (name, type, bytes). */
+function form(parts: [string, string, string | Buffer][], end = `\r\n--${B}--\r\n`): Buffer {
+  const pieces: Buffer[] = [];
+  parts.forEach(([name, type, body], i) => {
+    pieces.push(Buffer.from(`${i ? '\r\n' : ''}--${B}\r\nContent-Disposition: form-data; name="${name}"\r\nContent-Type: ${type}\r\n\r\n`), Buffer.from(body));
+  });
+  pieces.push(Buffer.from(end));
+  return Buffer.concat(pieces);
+}
+
+const PAGE = JSON.stringify({ items: [{ id: 'F1' }, { id: 'F2' }], reservedUntil: '2026-11-28T15:00:00Z' });
+
+async function failure(p: Promise<unknown>): Promise<WireError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).to.be.instanceOf(WireError);
+    return err as WireError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('readClaimAnswer', () => {
+  it('reads the page and the raw messages of a multipart answer, byte for byte', async () => {
+    // Bytes that are not UTF-8, CRLFs and a line that starts like a boundary must all come through.
+    const binary = Buffer.concat([Buffer.from('Subject: x\r\n\r\n--b0undar\r\n'), Buffer.from([0xff, 0x00, 0xfe, 0x0d, 0x0a])]);
+    const answer = await readClaimAnswer(form([['page', 'application/json', PAGE], ['items[1].content', 'message/rfc822', binary]]), TYPE, 1000);
+    expect(answer.page).to.deep.equal(JSON.parse(PAGE));
+    expect([...answer.contents.keys()]).to.deep.equal([1]);
+    expect(answer.contents.get(1)!.equals(binary)).to.equal(true);
+  });
+
+  it('reads base64 contents of a JSON answer', async () => {
+    const page = { items: [{ id: 'F1', content: Buffer.from('Subject: a\r\n\r\nbody').toString('base64') }, { id: 'F2' }] };
+    const answer = await readClaimAnswer(Buffer.from(JSON.stringify(page)), 'application/json; charset=utf-8', 1000);
+    expect(answer.contents.get(0)!.toString()).to.equal('Subject: a\r\n\r\nbody');
+    expect(answer.contents.has(1)).to.equal(false);
+  });
+
+  it('names what does not match the API', async () => {
+    const cases: [Buffer, string, RegExp][] = [
+      [form([['items[0].content', 'message/rfc822', 'x']]), TYPE, /^page: expected a part with the JSON page/],
+      [form([['page', 'application/json', '{"items":']]), TYPE, /^page: expected JSON/],
+      [form([['page', 'application/json', PAGE], ['attachment', 'message/rfc822', 'x']]), TYPE, /^\(part name\): expected page or items\[N\]\.content, found "attachment"/],
+      [form([['page', 'application/json', PAGE], ['items[0].content', 'text/plain', 'x']]), TYPE, /^items\[0\]\.content \(Content-Type\): expected message\/rfc822/],
+      [form([['page', 'application/json', PAGE], ['items[0].content', 'message/rfc822', 'x'.repeat(1001)]]), TYPE, /^items\[0\]\.content: expected a message of at most 1000 bytes/],
+      [form([['page', 'application/json', PAGE], ['items[0].content', 'message/rfc822', 'x'], ['items[0].content', 'message/rfc822', 'y']]), TYPE, /^items\[0\]\.content: expected one part/],
+      [form([['page', 'application/json', PAGE], ['items[2].content', 'message/rfc822', 'x']]), TYPE, /^items\[2\]\.content: expected the message of one of the 2 filings in the page, found "a part for no filing"/],
+      [form([['page', 'application/json', PAGE], ['items[0].content', 'message/rfc822', 'x']], ''), TYPE, /^\(body\): expected a complete multipart\/form-data answer/],
+      [Buffer.from('{"items":[{"id":"F1","content":"not base64!"}]}'), 'application/json', /^items\[0\]\.content: expected the message in base64/],
+      [Buffer.from('{"items":'), 'application/json', /^\(body\): expected JSON/],
+      [Buffer.from('<html></html>'), 'text/html', /^\(Content-Type\): expected application\/json or multipart\/form-data, found "text\/html"/],
+    ];
+    for (const [body, type, expected] of cases) expect((await failure(readClaimAnswer(body, type, 1000))).message).to.match(expected);
+  });
+});

@@ -1,0 +1,104 @@
+/**
+ * Reads the answer to `POST /claims` in either form the API gives it: `multipart/form-data` (a `page`
+ * part, then the raw bytes of each inline message) or `application/json` (inline messages in base64).
+ * @packageDocumentation
+ */
+import { Busboy } from '@fastify/busboy';
+import { WireError, readInlineContent } from './wire.js';
+
+/** What the client sends as `Accept` on a claim that asks for inline messages: raw bytes preferred. */
+export const CLAIM_ACCEPT = 'multipart/form-data, application/json;q=0.9';
+
+/** A claim answer, parsed: the JSON page and the inline messages by their filing's index in `items`. */
+export interface ClaimAnswer {
+  /** The page object (`items`, `reservedUntil`), not yet checked against the API. */
+  page: unknown;
+  /** Inline messages, keyed by the index of their filing in `page.items`. */
+  contents: Map<number, Buffer>;
+}
+
+/** The largest `page` part read: 1000 filings with long subjects and many targets stay far below it. */
+const PAGE_MAX_BYTES = 16 * 1024 * 1024;
+
+const CONTENT_PART = /^items\[(\d{1,4})\]\.content$/;
+
+/**
+ * Parses `body`, given with its `Content-Type`. Inline messages longer than `maxContentBytes` (what
+ * the claim asked for) are refused. Rejects with {@link WireError} naming the part or field that does
+ * not match the API.
+ */
+export async function readClaimAnswer(body: Buffer, contentType: string, maxContentBytes: number): Promise<ClaimAnswer> {
+  if (/^multipart\/form-data\s*;/i.test(contentType)) return readMultipart(body, contentType, maxContentBytes);
+  if (!/^application\/([\w.+-]*\+)?json\b/i.test(contentType)) throw new WireError('(Content-Type)', 'application/json or multipart/form-data', contentType);
+  let page: unknown;
+  try {
+    page = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new WireError('(body)', 'JSON', `${body.length} bytes that do not parse`);
+  }
+  const contents = new Map<number, Buffer>();
+  const items = (page as { items?: unknown } | null)?.items;
+  if (Array.isArray(items)) {
+    items.forEach((item, i) => {
+      const bytes = item !== null && typeof item === 'object' ? readInlineContent(item, `items[${i}]`) : undefined;
+      if (bytes) contents.set(i, bytes);
+    });
+  }
+  return { page, contents };
+}
+
+function readMultipart(body: Buffer, contentType: string, maxContentBytes: number): Promise<ClaimAnswer> {
+  return new Promise<ClaimAnswer>((resolve, reject) => {
+    let page: unknown;
+    let sawPage = false;
+    const contents = new Map<number, Buffer>();
+    const seen = new Set<string>();
+    let failed: WireError | undefined;
+    const fail = (err: WireError) => (failed ??= err);
+    let parser: ReturnType<typeof Busboy>;
+    try {
+      parser = Busboy({
+        headers: { 'content-type': contentType },
+        // Only `page` is text; every other part is a message, whatever it is called, so it is checked below.
+        isPartAFile: (name) => name !== 'page',
+        limits: { fieldSize: PAGE_MAX_BYTES, fileSize: maxContentBytes, fieldNameSize: 64 },
+      });
+    } catch (err) {
+      reject(new WireError('(Content-Type)', 'multipart/form-data with a boundary', `${contentType} (${(err as Error).message})`));
+      return;
+    }
+    parser.on('field', (name: string, value: string, _nameTruncated: boolean, valueTruncated: boolean) => {
+      if (valueTruncated) return fail(new WireError('page', `at most ${PAGE_MAX_BYTES} bytes of JSON`, 'more'));
+      sawPage = true;
+      try {
+        page = JSON.parse(value);
+      } catch {
+        fail(new WireError('page', 'JSON', `${value.length} characters that do not parse`));
+      }
+    });
+    parser.on('file', (name: string, stream: NodeJS.ReadableStream & { truncated?: boolean }, _filename: string, _encoding: string, mimeType: string) => {
+      const index = CONTENT_PART.exec(name)?.[1];
+      if (index === undefined) fail(new WireError('(part name)', 'page or items[N].content', name));
+      else if (seen.has(name)) fail(new WireError(name, 'one part', 'a second one'));
+      seen.add(name);
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('error', (err: Error) => reject(new WireError('(body)', 'a complete multipart/form-data answer', err.message)));
+      stream.on('end', () => {
+        if (stream.truncated) fail(new WireError(name, `a message of at most ${maxContentBytes} bytes (the size asked for)`, 'a longer one'));
+        else if (!/^message\/rfc822\b/i.test(mimeType)) fail(new WireError(`${name} (Content-Type)`, 'message/rfc822', mimeType));
+        else if (index !== undefined) contents.set(Number(index), chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+      });
+    });
+    parser.on('error', (err: unknown) => reject(new WireError('(body)', 'a complete multipart/form-data answer', (err as Error).message)));
+    parser.on('finish', () => {
+      if (failed) return reject(failed);
+      if (!sawPage) return reject(new WireError('page', 'a part with the JSON page', 'nothing'));
+      const items = (page as { items?: unknown } | null)?.items;
+      const count = Array.isArray(items) ? items.length : 0;
+      for (const i of contents.keys()) if (i >= count) return reject(new WireError(`items[${i}].content`, `the message of one of the ${count} filings in the page`, 'a part for no filing'));
+      resolve({ page, contents });
+    });
+    parser.end(body);
+  });
+}
