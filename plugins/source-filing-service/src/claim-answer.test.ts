@@ -30,11 +30,14 @@ async function failure(p: Promise<unknown>): Promise<WireError> {
 describe('readClaimAnswer', () => {
   it('reads the page and the raw messages of a multipart answer, byte for byte', async () => {
     // Bytes that are not UTF-8, CRLFs and a line that starts like a boundary must all come through.
-    const binary = Buffer.concat([Buffer.from('Subject: x\r\n\r\n--b0undar\r\n'), Buffer.from([0xff, 0x00, 0xfe, 0x0d, 0x0a])]);
-    const answer = await readClaimAnswer(form([['page', 'application/json', PAGE], ['items[1].content', 'message/rfc822', binary]]), TYPE, 1000);
+    const binary = Buffer.concat([Buffer.from('Subject: x\r\n\r\n--b0undar\r\n'), Buffer.from([0xff, 0x00, 0xfe, 0x0d, 0x0a]), Buffer.alloc(6000, 'y')]);
+    const body = form([['page', 'application/json', PAGE], ['items[1].content', 'message/rfc822', binary]]);
+    const answer = await readClaimAnswer(body, TYPE, 10_000);
     expect(answer.page).to.deep.equal(JSON.parse(PAGE));
     expect([...answer.contents.keys()]).to.deep.equal([1]);
     expect(answer.contents.get(1)!.equals(binary)).to.equal(true);
+    // Its own memory, not a view that keeps the whole answer alive.
+    expect(answer.contents.get(1)!.buffer).to.not.equal(body.buffer);
   });
 
   it('reads base64 contents of a JSON answer', async () => {

@@ -87,7 +87,8 @@ function readMultipart(body: Buffer, contentType: string, maxContentBytes: numbe
       stream.on('end', () => {
         if (stream.truncated) fail(new WireError(name, `a message of at most ${maxContentBytes} bytes (the size asked for)`, 'a longer one'));
         else if (!/^message\/rfc822\b/i.test(mimeType)) fail(new WireError(`${name} (Content-Type)`, 'message/rfc822', mimeType));
-        else if (index !== undefined) contents.set(Number(index), chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+        // Copied out of the answer: a view would keep the whole answer in memory for as long as one message lives.
+        else if (index !== undefined) contents.set(Number(index), Buffer.concat(chunks));
       });
     });
     parser.on('error', (err: unknown) => reject(new WireError('(body)', 'a complete multipart/form-data answer', (err as Error).message)));
