@@ -25,6 +25,7 @@ export * from './cloud/lazy-credential-provider.js';
 export * from './retry.js';
 export * from './pacing/pacer.js';
 export * from './pacing/group-commit.js';
+export * from './pacing/memory-budget.js';
 export * from './http/http-errors.js';
 // Plugins describe their config with these, so they need no TypeBox or pino dependency of their own.
 export { Type, type Static, type TSchema } from '@sinclair/typebox';

@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Content } from '../contracts/content.js';
 import { BufferContent } from '../content/buffer-content.js';
 import { FileContent } from '../content/file-content.js';
+import type { MemoryBudget } from '../pacing/memory-budget.js';
 
 /**
  * Messages up to this size stay in memory: most mail is far smaller, and a file per message
@@ -29,32 +30,48 @@ export class Spool {
     private readonly dir: string,
     /** The raw message. */
     readonly message: Content,
+    /** Bytes of `budget` this spool holds until {@link Spool.dispose}. */
+    private held = 0,
+    private readonly budget?: MemoryBudget,
   ) {}
 
   /**
-   * Reads `raw` into memory while it stays within `memoryLimit` bytes, otherwise into
-   * `<root>/<key>/message.eml`. Rejects (and removes the folder) on stream errors or abort.
+   * Reads `raw` into memory while it stays within `memoryLimit` bytes and `budget` (shared by the
+   * filings in flight) lets it have them, otherwise into `<root>/<key>/message.eml`. Rejects (and
+   * removes the folder) on stream errors or abort.
    */
-  static async fill(root: string, key: string, raw: Readable, signal?: AbortSignal, memoryLimit = DEFAULT_SPOOL_MEMORY_LIMIT): Promise<Spool> {
+  static async fill(
+    root: string,
+    key: string,
+    raw: Readable,
+    signal?: AbortSignal,
+    memoryLimit = DEFAULT_SPOOL_MEMORY_LIMIT,
+    budget?: MemoryBudget,
+  ): Promise<Spool> {
     const dir = join(root, key.replace(/[^A-Za-z0-9._-]/g, '_'));
     const iterator = raw[Symbol.asyncIterator]();
     const chunks: Buffer[] = [];
     let size = 0;
+    let held = 0;
     try {
       for (;;) {
         signal?.throwIfAborted();
         const next = await iterator.next();
-        if (next.done) return new Spool(dir, new BufferContent(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+        if (next.done) return new Spool(dir, new BufferContent(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)), held, budget);
         const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value as Uint8Array);
         chunks.push(chunk);
         size += chunk.length;
-        if (size > memoryLimit) break;
+        if (size > memoryLimit || (budget && !budget.tryTake(chunk.length))) break;
+        held += chunk.length;
       }
     } catch (err) {
+      budget?.give(held);
       raw.destroy();
       throw err;
     }
-    // Too large for memory: what was read goes first, the rest streams after it.
+    // Too large for memory (or memory is taken by other filings): what was read goes first, the rest
+    // streams after it, and the memory is given back.
+    budget?.give(held);
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
     const file = join(dir, 'message.eml');
@@ -92,8 +109,10 @@ export class Spool {
     return this.dir;
   }
 
-  /** Removes the scratch folder if one was made. Never rejects. */
+  /** Gives back the memory held and removes the scratch folder if one was made. Never rejects; a second call does nothing. */
   async dispose(): Promise<void> {
+    this.budget?.give(this.held);
+    this.held = 0;
     if (this.scratchMade) await rm(this.dir, { recursive: true, force: true }).catch(() => {});
   }
 }
