@@ -18,11 +18,12 @@ import { makeFileName, namingInputFor } from '../naming/make-file-name.js';
 import type { NameTemplate } from '../naming/name-template.js';
 import { placeFile } from '../placement/place-file.js';
 import { GroupCommit } from '../pacing/group-commit.js';
+import { MemoryBudget } from '../pacing/memory-budget.js';
 import { retrying, type RetryPolicy } from '../retry.js';
 import type { StateStore } from '../state/state-store.js';
 import { LeaseKeeper, type LeaseState } from './lease-keeper.js';
 import type { SinkRegistry } from './sink-registry.js';
-import { Spool } from './spool.js';
+import { DEFAULT_SPOOL_MEMORY_LIMIT, Spool } from './spool.js';
 
 /** How the engine runs. */
 export interface EngineOptions {
@@ -43,6 +44,11 @@ export interface EngineOptions {
   template: NameTemplate;
   /** Scratch folder for spooled messages. */
   spoolDir: string;
+  /**
+   * Most bytes of messages held in memory by the filings in flight together (default
+   * {@link DEFAULT_SPOOL_BUDGET_BYTES}); a message that does not fit is spooled to disk.
+   */
+  spoolBudgetBytes?: number;
   /** How long a stop waits for in-flight writes before abandoning them. */
   stopDeadlineMs: number;
 }
@@ -65,6 +71,13 @@ export interface DrainSummary {
   pending: number;
   outcomes: Record<TargetOutcome['outcome'], number>;
 }
+
+/**
+ * Default of {@link EngineOptions.spoolBudgetBytes}: 64 MiB, sixteen messages at the spool's 4 MiB
+ * limit, while any number of typical (small) messages stay in memory.
+ * @public
+ */
+export const DEFAULT_SPOOL_BUDGET_BYTES = 64 * 1024 * 1024;
 
 /** The dependencies the host hands the engine. */
 export interface EngineDeps {
@@ -98,6 +111,8 @@ export class Engine {
   private readonly checks = new Map<string, { access: Promise<TargetAccess>; at: number }>();
   private readonly stopController = new AbortController();
   private readonly keeper: LeaseKeeper;
+  /** Memory the spools of the filings in flight share. */
+  private readonly spoolMemory: MemoryBudget;
   private readonly formatters: Map<string, Formatter>;
   /** Outcomes finishing together share one durable commit. */
   private readonly outcomes: GroupCommit<{ filingId: string; outcome: TargetOutcome }>;
@@ -109,6 +124,7 @@ export class Engine {
     private readonly options: EngineOptions,
   ) {
     this.formatters = new Map(deps.formatters.map((f) => [f.name, f]));
+    this.spoolMemory = new MemoryBudget(options.spoolBudgetBytes ?? DEFAULT_SPOOL_BUDGET_BYTES);
     this.outcomes = new GroupCommit((entries) => deps.store.recordOutcomes(entries));
     this.reportedMarks = new GroupCommit((ids) => deps.store.markReported(ids));
     this.keeper = new LeaseKeeper(deps.source, options.connectorId, options.leaseTtlMs, deps.logger, (s) => {
@@ -218,54 +234,85 @@ export class Engine {
   private hardStop: NodeJS.Timeout | undefined;
   private readonly abortWork = new AbortController();
 
-  /** Polls and processes until the queue is empty (`once`) or the signal fires. Returns true when drained. */
+  /**
+   * Polls and processes until the queue is empty (`once`) or the signal fires. Returns true when drained.
+   *
+   * Batches overlap: once the last filing of a batch has a slot, the next batch (already claimed by
+   * then) queues behind it, so slots freed by a batch's early finishers never wait for its slowest one.
+   * Every filing started is finished (or aborted by its signal) before this returns or rejects.
+   */
   private async drain(lease: Lease, signal: AbortSignal, summary: DrainSummary, once: boolean): Promise<boolean> {
     const limitFilings = pLimit(this.options.filingConcurrency);
     const seenThisDrain = new Set<string>();
+    const inFlight = new Set<Promise<void>>();
+    let failure: { error: unknown } | undefined;
+    /** Waits for every filing started so far; rejects with the first unexpected error of one. */
+    const settle = async (): Promise<void> => {
+      await Promise.all(inFlight);
+      if (failure) throw failure.error;
+    };
     let next: Promise<Filing[]> | undefined;
-    while (!signal.aborted) {
-      const filings = await (next ?? this.claim(lease, signal));
-      next = undefined;
-      // With --once, a filing left pending comes back after its visibility timeout; do not spin on it.
-      const fresh = once ? filings.filter((f) => !seenThisDrain.has(f.id)) : filings;
-      if (fresh.length === 0) {
-        if (once && !(await this.othersStillQueued(seenThisDrain, signal))) return true;
-        try {
-          // A --once drain only waits for reservations to lapse; poll again soon.
-          await sleep(once ? Math.min(1000, this.options.pollIntervalMs) : this.options.pollIntervalMs, undefined, { signal });
-        } catch {
-          return false;
+    try {
+      while (!signal.aborted) {
+        if (failure) throw failure.error;
+        const filings = await (next ?? this.claim(lease, signal));
+        next = undefined;
+        // With --once, a filing left pending comes back after its visibility timeout; do not spin on it.
+        const fresh = once ? filings.filter((f) => !seenThisDrain.has(f.id)) : filings;
+        if (fresh.length === 0) {
+          // Filings still being written are not queued any more, but --once must not return before them.
+          await settle();
+          if (once && !(await this.othersStillQueued(seenThisDrain, signal))) return true;
+          try {
+            // A --once drain only waits for reservations to lapse; poll again soon.
+            await sleep(once ? Math.min(1000, this.options.pollIntervalMs) : this.options.pollIntervalMs, undefined, { signal });
+          } catch {
+            return false;
+          }
+          continue;
         }
-        continue;
-      }
-      // One transaction notes the whole batch's delivery.
-      const begun = this.deps.store.beginFilings(fresh);
-      // Writes may outlive a stop request by the deadline; a lost lease stops them at once.
-      const writeSignal = AbortSignal.any([this.keeper.lost, this.abortWork.signal]);
-      // Every filing of the batch and each of its steps listens to this one signal: many listeners is by design.
-      setMaxListeners(16 * this.options.filingConcurrency + 16, writeSignal);
-      let started = 0;
-      await Promise.all(
-        fresh.map((filing) =>
-          limitFilings(async () => {
+        // One transaction notes the whole batch's delivery.
+        const begun = this.deps.store.beginFilings(fresh);
+        // Writes may outlive a stop request by the deadline; a lost lease stops them at once.
+        const writeSignal = AbortSignal.any([this.keeper.lost, this.abortWork.signal]);
+        // Every filing of the batch and each of its steps listens to this one signal: many listeners is by design.
+        setMaxListeners(16 * this.options.filingConcurrency + 16, writeSignal);
+        let started = 0;
+        let allStarted!: () => void;
+        const lastHasSlot = new Promise<void>((resolve) => (allStarted = resolve));
+        for (const filing of fresh) {
+          const task = limitFilings(async () => {
+            if (++started === fresh.length) allStarted();
             // Claim the next batch while this one's last filings are written, so the writers never
             // wait for a claim; claiming earlier would reserve filings long before they are written.
-            if (++started > fresh.length - this.options.filingConcurrency && !next && !signal.aborted) {
+            if (started > fresh.length - this.options.filingConcurrency && !next && !signal.aborted) {
               next = this.claim(lease, signal);
               // Awaited at the top of the loop; until then a failure must not count as unhandled.
               next.catch(() => {});
             }
+            // Asked to stop: a filing not started yet stays reserved at the service and comes back later.
+            if (signal.aborted) return;
             seenThisDrain.add(filing.id);
             summary.filings++;
             const done = await this.processFiling(filing, writeSignal, summary, begun.get(filing.id));
             if (done) summary.reported++;
             else summary.pending++;
-          }),
-        ),
-      );
+          }).catch((error: unknown) => {
+            failure ??= { error };
+          });
+          inFlight.add(task);
+          void task.finally(() => inFlight.delete(task));
+        }
+        await lastHasSlot;
+        if (this.keeper.lost.aborted) break;
+      }
+      await settle();
       if (this.keeper.lost.aborted) throw new LeaseLost();
+      return false;
+    } finally {
+      // A stop or a lost lease ends the loop early: the filings already started still finish or abort here.
+      await Promise.all(inFlight);
     }
-    return false;
   }
 
   /** Claims the next batch (retrying transient failures) and notes when it was asked for. */
@@ -303,7 +350,7 @@ export class Engine {
       let spool: Spool | undefined;
       try {
         const raw = await retrying(() => this.deps.source.content(this.keeper.current!, filing, signal), { policy: this.options.retry, signal });
-        spool = await Spool.fill(this.options.spoolDir, `${filing.id}-${deliveries}`, raw, signal);
+        spool = await Spool.fill(this.options.spoolDir, `${filing.id}-${deliveries}`, raw, signal, DEFAULT_SPOOL_MEMORY_LIMIT, this.spoolMemory);
         const message = spool.message;
         const headers = await readMessageHeaders(message instanceof BufferContent ? [await message.bytes()] : message.open());
         const renditions = new Map<string, Promise<Rendition>>();

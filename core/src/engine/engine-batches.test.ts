@@ -1,0 +1,55 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import type { Filing } from '../contracts/filing.js';
+import { StateStore } from '../state/state-store.js';
+import { memorySinks, memorySource, testEngine } from './engine.test.util.js';
+
+const filing = (id: string): Filing => ({
+  id, tenant: 't1', filedAt: '2026-11-28T15:00:00Z', message: { subject: id },
+  location: { id: 'L1', name: 'Harbour', format: 'eml', targets: ['mem:/folder'] },
+});
+
+/** A message whose subject is the filing's id, so the sink can tell filings apart by name. */
+const raw = (f: Filing) => `From: Ana <ana@example.com>\r\nSubject: ${f.id}\r\nDate: Sat, 28 Nov 2026 14:46:13 +0000\r\n\r\nBody\r\n`;
+
+describe('Engine: batches', () => {
+  let dir: string;
+  let store: StateStore;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fs-engine-batches-'));
+    store = StateStore.open(join(dir, 'state'));
+  });
+  afterEach(async () => {
+    store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('starts the next batch in the slots a slow filing of the last one leaves free', async () => {
+    const source = memorySource(Array.from({ length: 6 }, (_, i) => filing(`F${i}`)), raw);
+    // F0 is written only once the second batch (F3 to F5) has been reported, or after 3 s.
+    const reported = () => source.reports.map((r) => r.id);
+    const sinks = memorySinks(async (name) => {
+      if (!name.includes('F0')) return;
+      for (let waited = 0; waited < 3000 && !['F3', 'F4', 'F5'].every((id) => reported().includes(id)); waited += 10) await new Promise((r) => setTimeout(r, 10));
+    });
+    const summary = await testEngine({ store, dir, source, sinks, filingConcurrency: 2, batchSize: 3 }).run({ once: true });
+    expect(summary.reported).to.equal(6);
+    expect(reported().indexOf('F5'), 'the second batch did not wait for F0').to.be.lessThan(reported().indexOf('F0'));
+  });
+
+  it('leaves the filings of a batch that have not started when asked to stop', async () => {
+    const source = memorySource(Array.from({ length: 5 }, (_, i) => filing(`F${i}`)), raw);
+    let engine: ReturnType<typeof testEngine> | undefined;
+    // The stop comes while the first filing is written; one at a time, nothing else has started.
+    const sinks = memorySinks(async (name) => {
+      if (name.includes('F0')) engine!.stop();
+    });
+    engine = testEngine({ store, dir, source, sinks, filingConcurrency: 1, batchSize: 5 });
+    const summary = await engine.run();
+    expect(source.reports.map((r) => r.id)).to.deep.equal(['F0']);
+    expect(summary).to.include({ filings: 1, reported: 1 });
+    expect([...sinks.files.keys()]).to.deep.equal(['20261128T144613Z F0.eml']);
+  });
+});
