@@ -23,7 +23,7 @@ export const ConnectorConfigSchema = Type.Object(
     ),
     concurrency: Type.Object(
       {
-        filings: Type.Integer({ minimum: 1, maximum: 64, default: 16, description: 'Filings processed at once (each held in memory while written when up to 4 MiB).' }),
+        filings: Type.Integer({ minimum: 1, maximum: 64, default: 48, description: 'Filings processed at once (messages up to 4 MiB are held in memory while written, 64 MiB for all of them together).' }),
         perSink: Type.Record(Type.String(), Type.Integer({ minimum: 1, maximum: 64 }), {
           default: {},
           description: 'Writes at once per sink plugin, e.g. {"filesystem": 8, "onedrive": 2}.',

@@ -22,7 +22,7 @@ export class FilesystemSinkFactory implements SinkFactory<FilesystemSinkConfig> 
   readonly description = 'Local folders and network shares (UNC paths), written atomically without replacing.';
   readonly configSchema = FilesystemSinkConfigSchema;
   /** Many small writes overlap well on a disk or share: their syncs are shared between files. */
-  readonly defaultConcurrency = 16;
+  readonly defaultConcurrency = 48;
 
   async create(target: URL, config: FilesystemSinkConfig, context: SinkContext): Promise<FilesystemSink> {
     const settings = readFilesystemSinkConfig(config);
