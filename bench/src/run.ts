@@ -31,7 +31,7 @@ if (only !== 'scale') {
 }
 
 if (only !== 'ratios') {
-  const s = await stateStoreScale(1_000_000, 400);
+  const s = await stateStoreScale(1_000_000, 1000);
   out('');
   out(`state store scale: ${s.recorded.toLocaleString('en')} recorded filings (${s.storeMiB.toFixed(0)} MiB, prefilled in ${s.prefillSeconds.toFixed(0)} s), drain of ${s.drained} EML filings`);
   out('store | filings/s (best of 3)');

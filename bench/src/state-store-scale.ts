@@ -94,7 +94,7 @@ async function drain(root: string, stateDir: string, count: number, tag: string,
  * empty one, each measured three times in alternation (empty, full, …); the best run of each counts (the
  * machine's noise only ever slows a run down).
  */
-export async function stateStoreScale(recorded = 1_000_000, drained = 400): Promise<StateStoreScaleResult> {
+export async function stateStoreScale(recorded = 1_000_000, drained = 1000): Promise<StateStoreScaleResult> {
   const root = await mkdtemp(join(tmpdir(), 'filing-sync-bench-store-'));
   try {
     const licence = await benchLicence(root, 'bench');

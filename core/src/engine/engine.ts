@@ -345,7 +345,8 @@ export class Engine {
     const log = this.deps.logger.child({ filing: filing.id, location: filing.location.name });
     const { deliveries } = begun ?? this.deps.store.beginFiling(filing);
     const targets = [...new Set(filing.location.targets)];
-    let open = this.deps.store.targets(filing.id).filter((r) => r.outcome === null && targets.includes(r.target));
+    let records = this.deps.store.targets(filing.id).filter((r) => targets.includes(r.target));
+    let open = records.filter((r) => r.outcome === null);
     if (open.length > 0) {
       let spool: Spool | undefined;
       try {
@@ -367,21 +368,19 @@ export class Engine {
       } finally {
         await spool?.dispose();
       }
-      open = this.deps.store.targets(filing.id).filter((r) => r.outcome === null && targets.includes(r.target));
+      records = this.deps.store.targets(filing.id).filter((r) => targets.includes(r.target));
+      open = records.filter((r) => r.outcome === null);
     }
     if (open.length > 0 || signal.aborted) return false;
-    const outcomes: TargetOutcome[] = this.deps.store
-      .targets(filing.id)
-      .filter((r) => targets.includes(r.target))
-      .map((r) => ({
-        target: r.target,
-        outcome: r.outcome!,
-        ...(r.path === undefined ? {} : { path: r.path }),
-        ...(r.bytes === undefined ? {} : { bytes: r.bytes }),
-        ...(r.hash && r.hashKind ? { hash: { kind: r.hashKind, value: r.hash } } : {}),
-        ...(r.format === undefined ? {} : { format: r.format }),
-        ...(r.reason === undefined ? {} : { reason: r.reason }),
-      }));
+    const outcomes: TargetOutcome[] = records.map((r) => ({
+      target: r.target,
+      outcome: r.outcome!,
+      ...(r.path === undefined ? {} : { path: r.path }),
+      ...(r.bytes === undefined ? {} : { bytes: r.bytes }),
+      ...(r.hash && r.hashKind ? { hash: { kind: r.hashKind, value: r.hash } } : {}),
+      ...(r.format === undefined ? {} : { format: r.format }),
+      ...(r.reason === undefined ? {} : { reason: r.reason }),
+    }));
     try {
       await retrying(() => this.deps.source.report(this.keeper.current!, filing, outcomes, signal), { policy: this.options.retry, signal });
       await this.reportedMarks.add(filing.id);
