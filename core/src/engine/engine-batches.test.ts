@@ -34,8 +34,12 @@ describe('Engine: batches', () => {
       if (!name.includes('F0')) return;
       for (let waited = 0; waited < 3000 && !['F3', 'F4', 'F5'].every((id) => reported().includes(id)); waited += 10) await new Promise((r) => setTimeout(r, 10));
     });
-    const summary = await testEngine({ store, dir, source, sinks, filingConcurrency: 2, batchSize: 3 }).run({ once: true });
+    // Idle only once F0, the last to finish, has been reported (an empty poll comes while it is still written).
+    const idleAfter: string[][] = [];
+    const engine = testEngine({ store, dir, source, sinks, filingConcurrency: 2, batchSize: 3, observer: { idle: () => idleAfter.push(reported()) } });
+    const summary = await engine.run({ once: true });
     expect(summary.reported).to.equal(6);
+    expect(idleAfter[0]).to.have.length(6);
     expect(reported().indexOf('F5'), 'the second batch did not wait for F0').to.be.lessThan(reported().indexOf('F0'));
   });
 

@@ -14,7 +14,7 @@ import type { Source } from '../contracts/source.js';
 import { createLogger } from '../logging/logger.js';
 import { NameTemplate } from '../naming/name-template.js';
 import type { StateStore } from '../state/state-store.js';
-import { Engine } from './engine.js';
+import { Engine, type EngineObserver } from './engine.js';
 import { SinkRegistry } from './sink-registry.js';
 
 /** The message every filing of {@link memorySource} has unless it is given others. */
@@ -90,12 +90,13 @@ export function testEngine(o: {
   defaultFormat?: string;
   filingConcurrency?: number;
   batchSize?: number;
+  observer?: EngineObserver;
 }): Engine {
   const concurrency = o.filingConcurrency ?? 2;
   const logger = createLogger({ level: 'fatal', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
   const registry = new SinkRegistry([o.sinks.factory], () => ({}), { credentials: { get: async () => ({ type: 'secret', values: {} }), invalidate: () => {} }, logger });
   return new Engine(
-    { source: o.source, store: o.store, sinks: registry, formatters: [formatter('eml'), formatter('msg')], logger },
+    { source: o.source, store: o.store, sinks: registry, formatters: [formatter('eml'), formatter('msg')], logger, ...(o.observer ? { observer: o.observer } : {}) },
     {
       connectorId: 'test', leaseTtlMs: 60_000, pollIntervalMs: 50, batchSize: o.batchSize ?? 10, filingConcurrency: concurrency, perSink: {}, defaultPerSink: concurrency,
       retry: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 }, template: NameTemplate.default, spoolDir: join(o.dir, 'spool'), stopDeadlineMs: 1000,

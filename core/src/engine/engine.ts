@@ -57,6 +57,11 @@ export interface EngineOptions {
 export interface EngineObserver {
   lease?(state: LeaseState): void;
   polled?(count: number): void;
+  /**
+   * A poll found nothing new and every filing started before it has finished: all the service had
+   * queued is filed (or left pending). Called after each such poll, so every poll interval while idle.
+   */
+  idle?(): void;
   outcome?(filing: Filing, outcome: TargetOutcome, durationMs: number): void;
   pending?(filing: Filing, target: string, error: FilingSyncError): void;
   reported?(filing: Filing): void;
@@ -262,6 +267,7 @@ export class Engine {
         if (fresh.length === 0) {
           // Filings still being written are not queued any more, but --once must not return before them.
           await settle();
+          this.deps.observer?.idle?.();
           if (once && !(await this.othersStillQueued(seenThisDrain, signal))) return true;
           try {
             // A --once drain only waits for reservations to lapse; poll again soon.

@@ -62,8 +62,9 @@ try {
     ],
     observer: {
       outcome: (filing, o) => print(filing, o),
-      polled: (n) => {
-        if (n === 0 && !drained) {
+      // The first time everything queued has been filed.
+      idle: () => {
+        if (!drained) {
           drained = true;
           summarise();
         }
