@@ -58,8 +58,9 @@ export function readSettings(configPath: string): SettingValues {
     const v = getPath(raw, f.key);
     if (typeof v === 'string' || typeof v === 'number') values[f.key] = v;
   }
-  values['naming.template'] ??= '{sent:iso} {subject}';
-  values['concurrency.filings'] ??= 16;
+  // Unset values show the connector's own defaults.
+  values['naming.template'] ??= ConnectorConfigSchema.properties.naming.properties.template.default;
+  values['concurrency.filings'] ??= ConnectorConfigSchema.properties.concurrency.properties.filings.default;
   values['defaultFormat'] ??= 'msg';
   return values;
 }
