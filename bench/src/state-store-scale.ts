@@ -91,7 +91,7 @@ async function drain(root: string, stateDir: string, count: number, tag: string,
 
 /**
  * Drain throughput with a state store that already holds `recorded` reported filings against an
- * empty one, each measured three times in alternation (empty, full, …); the best run of each counts (the
+ * empty one, each measured five times in alternation (empty, full, …); the best run of each counts (the
  * machine's noise only ever slows a run down).
  */
 export async function stateStoreScale(recorded = 1_000_000, drained = 1000): Promise<StateStoreScaleResult> {
@@ -105,7 +105,7 @@ export async function stateStoreScale(recorded = 1_000_000, drained = 1000): Pro
     const storeMiB = (await stat(join(full, 'state.sqlite'))).size / 1024 / 1024;
     const empty: number[] = [];
     const filled: number[] = [];
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < 5; round++) {
       empty.push(await drain(root, join(root, `state-empty-${round}`), drained, `e${round}`, licence));
       filled.push(await drain(root, full, drained, `f${round}`, licence));
     }
