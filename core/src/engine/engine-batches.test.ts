@@ -56,4 +56,21 @@ describe('Engine: batches', () => {
     expect(summary).to.include({ filings: 1, reported: 1 });
     expect([...sinks.files.keys()]).to.deep.equal(['20261128T144613Z F0.eml']);
   });
+
+  it('runs fewer filings at once when their messages would take more memory than the budget', async () => {
+    const sized = (id: string): Filing => ({ ...filing(id), message: { subject: id, size: Buffer.byteLength(raw(filing(id))) } });
+    const filings = Array.from({ length: 6 }, (_, i) => sized(`F${i}`));
+    let writing = 0;
+    let most = 0;
+    const sinks = memorySinks(async () => {
+      most = Math.max(most, ++writing);
+      await new Promise((r) => setTimeout(r, 20));
+      writing--;
+    });
+    // Six slots, but memory for two of these messages.
+    const engine = testEngine({ store, dir, source: memorySource(filings, raw), sinks, filingConcurrency: 6, spoolBudgetBytes: 2 * filings[0]!.message.size! });
+    const summary = await engine.run({ once: true });
+    expect(summary.reported).to.equal(6);
+    expect(most).to.equal(2);
+  });
 });

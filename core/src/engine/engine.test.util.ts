@@ -91,6 +91,7 @@ export function testEngine(o: {
   filingConcurrency?: number;
   batchSize?: number;
   observer?: EngineObserver;
+  spoolBudgetBytes?: number;
 }): Engine {
   const concurrency = o.filingConcurrency ?? 2;
   const logger = createLogger({ level: 'fatal', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
@@ -101,6 +102,7 @@ export function testEngine(o: {
       connectorId: 'test', leaseTtlMs: 60_000, pollIntervalMs: 50, batchSize: o.batchSize ?? 10, filingConcurrency: concurrency, perSink: {}, defaultPerSink: concurrency,
       retry: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 }, template: NameTemplate.default, spoolDir: join(o.dir, 'spool'), stopDeadlineMs: 1000,
       ...(o.defaultFormat ? { defaultFormat: o.defaultFormat } : {}),
+      ...(o.spoolBudgetBytes !== undefined ? { spoolBudgetBytes: o.spoolBudgetBytes } : {}),
     },
   );
 }

@@ -46,7 +46,8 @@ export interface EngineOptions {
   spoolDir: string;
   /**
    * Most bytes of messages held in memory by the filings in flight together (default
-   * {@link DEFAULT_SPOOL_BUDGET_BYTES}); a message that does not fit is spooled to disk.
+   * {@link DEFAULT_SPOOL_BUDGET_BYTES}). A filing whose message size the source gave waits for its share
+   * (up to the spool's 4 MiB) before fetching it; a message of unknown size that does not fit is spooled to disk.
    */
   spoolBudgetBytes?: number;
   /** How long a stop waits for in-flight writes before abandoning them. */
@@ -354,10 +355,16 @@ export class Engine {
     let records = this.deps.store.targets(filing.id).filter((r) => targets.includes(r.target));
     let open = records.filter((r) => r.outcome === null);
     if (open.length > 0) {
+      // A message takes its share of the spool's memory before it is fetched, so that fewer large ones
+      // run at once rather than spilling to disk. Aborted while waiting, the filing stays pending.
+      let reserved = await this.spoolMemory.take(Math.min(filing.message.size ?? 0, DEFAULT_SPOOL_MEMORY_LIMIT), signal).catch(() => undefined);
+      if (reserved === undefined) return false;
       let spool: Spool | undefined;
       try {
         const raw = await retrying(() => this.deps.source.content(this.keeper.current!, filing, signal), { policy: this.options.retry, signal });
-        spool = await Spool.fill(this.options.spoolDir, `${filing.id}-${deliveries}`, raw, signal, DEFAULT_SPOOL_MEMORY_LIMIT, this.spoolMemory);
+        const handedOver = reserved;
+        reserved = 0;
+        spool = await Spool.fill(this.options.spoolDir, `${filing.id}-${deliveries}`, raw, signal, DEFAULT_SPOOL_MEMORY_LIMIT, this.spoolMemory, handedOver);
         const message = spool.message;
         const headers = await readMessageHeaders(message instanceof BufferContent ? [await message.bytes()] : message.open());
         const renditions = new Map<string, Promise<Rendition>>();
@@ -372,6 +379,7 @@ export class Engine {
           log.warn({ err: err.message }, 'message content could not be fetched; the filing stays pending');
         }
       } finally {
+        if (reserved > 0) this.spoolMemory.give(reserved);
         await spool?.dispose();
       }
       records = this.deps.store.targets(filing.id).filter((r) => targets.includes(r.target));

@@ -52,6 +52,19 @@ describe('Spool', () => {
     expect(existsSync(join(root, 'F3-1'))).to.equal(false);
   });
 
+  it('keeps what was reserved for a message, gives back what it does not use, and takes more when it is larger', async () => {
+    const budget = new MemoryBudget(10_000);
+    expect(await budget.take(5000)).to.equal(5000);
+    const small = await Spool.fill(root, 'F8-1', chunks(2, 1000), undefined, 10_000, budget, 5000);
+    expect(budget.inUse, 'the 3000 bytes it did not need came back').to.equal(2000);
+    expect(await budget.take(1000)).to.equal(1000);
+    const large = await Spool.fill(root, 'F9-1', chunks(3, 1000), undefined, 10_000, budget, 1000);
+    expect(large.message).to.be.instanceOf(BufferContent);
+    expect(budget.inUse).to.equal(5000);
+    await Promise.all([small.dispose(), large.dispose()]);
+    expect(budget.inUse).to.equal(0);
+  });
+
   it('holds messages in memory only while the shared budget lasts, and gives it back on dispose', async () => {
     const budget = new MemoryBudget(5000);
     const first = await Spool.fill(root, 'F4-1', chunks(3, 1000), undefined, 10_000, budget);
@@ -82,6 +95,36 @@ describe('Spool', () => {
 });
 
 describe('MemoryBudget', () => {
+  it('lets waiters in first come first served as bytes come back, and drops a waiter whose signal fires', async () => {
+    const budget = new MemoryBudget(10);
+    const tick = () => new Promise((r) => setImmediate(r));
+    expect(await budget.take(8)).to.equal(8);
+    const order: string[] = [];
+    const a = budget.take(5).then(() => order.push('a'));
+    // A caller that does not wait does not jump the queue either.
+    expect(budget.tryTake(1)).to.equal(false);
+    budget.give(3);
+    await tick();
+    expect(order).to.deep.equal(['a']);
+    const abort = new AbortController();
+    const b = budget.take(6, abort.signal).then(
+      () => order.push('b'),
+      (err: Error) => order.push(`b: ${err.message}`),
+    );
+    const c = budget.take(2).then(() => order.push('c'));
+    budget.give(5);
+    await tick();
+    // 5 free: b does not fit, and c, which would, waits behind it.
+    expect(order).to.deep.equal(['a']);
+    abort.abort(new Error('stopped'));
+    await Promise.all([a, b, c]);
+    expect(order).to.deep.equal(['a', 'b: stopped', 'c']);
+    expect(budget.inUse).to.equal(7);
+    // More than the whole budget is clipped to it, so that a large item still runs, alone.
+    budget.give(7);
+    expect(await budget.take(50)).to.equal(10);
+  });
+
   it('gives what fits, refuses the rest, and refuses to take back more than it gave', () => {
     const budget = new MemoryBudget(10);
     expect(budget.tryTake(6)).to.equal(true);

@@ -37,7 +37,9 @@ export class Spool {
 
   /**
    * Reads `raw` into memory while it stays within `memoryLimit` bytes and `budget` (shared by the
-   * filings in flight) lets it have them, otherwise into `<root>/<key>/message.eml`. Rejects (and
+   * filings in flight) lets it have them, otherwise into `<root>/<key>/message.eml`. `reserved` bytes
+   * were taken from `budget` for this message beforehand: the spool owns them from this call on (it
+   * gives back what the message does not use, and the rest on dispose or failure). Rejects (and
    * removes the folder) on stream errors or abort.
    */
   static async fill(
@@ -47,22 +49,30 @@ export class Spool {
     signal?: AbortSignal,
     memoryLimit = DEFAULT_SPOOL_MEMORY_LIMIT,
     budget?: MemoryBudget,
+    reserved = 0,
   ): Promise<Spool> {
     const dir = join(root, key.replace(/[^A-Za-z0-9._-]/g, '_'));
     const iterator = raw[Symbol.asyncIterator]();
     const chunks: Buffer[] = [];
     let size = 0;
-    let held = 0;
+    let held = reserved;
     try {
       for (;;) {
         signal?.throwIfAborted();
         const next = await iterator.next();
-        if (next.done) return new Spool(dir, new BufferContent(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)), held, budget);
+        if (next.done) {
+          // What the reservation held beyond the message goes back now.
+          budget?.give(held - size);
+          return new Spool(dir, new BufferContent(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)), size, budget);
+        }
         const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value as Uint8Array);
         chunks.push(chunk);
         size += chunk.length;
-        if (size > memoryLimit || (budget && !budget.tryTake(chunk.length))) break;
-        held += chunk.length;
+        if (size > memoryLimit) break;
+        if (size > held) {
+          if (budget && !budget.tryTake(size - held)) break;
+          held = size;
+        }
       }
     } catch (err) {
       budget?.give(held);
