@@ -67,7 +67,10 @@ describe('FilingServiceSource against the filing-service double', () => {
       await fx.source().acquireLease('host-b', 30_000);
 
       expect(await rejection(a.renewLease(lease, 30_000))).to.be.instanceOf(LeaseLost);
-      expect(await rejection(a.poll(lease, 10))).to.be.instanceOf(LeaseLost);
+      const claimErr = await rejection(a.poll(lease, 10));
+      expect(claimErr).to.be.instanceOf(LeaseLost);
+      // The claim's answer is read as bytes (it may be multipart); its JSON error body is still read.
+      expect(claimErr.message).to.equal(`The tenant lease was lost: Lease ${lease.id} is not the tenant's current lease.`);
       expect(await rejection(a.report(lease, filing!, [{ target: filing!.location.targets[0]!, outcome: 'created' }]))).to.be.instanceOf(LeaseLost);
       expect(fx.double.filing(filing!.id)!.reports).to.have.length(0);
       expect(fx.double.lease()?.holder).to.equal('host-b');
