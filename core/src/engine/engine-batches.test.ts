@@ -1,10 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import type { Filing } from '../contracts/filing.js';
-import { StateStore } from '../state/state-store.js';
-import { memorySinks, memorySource, testEngine } from './engine.test.util.js';
+import { memorySinks, memorySource, testEngine, useTempStore } from './engine.test.util.js';
 
 const filing = (id: string): Filing => ({
   id, tenant: 't1', filedAt: '2026-11-28T15:00:00Z', message: { subject: id },
@@ -15,16 +11,7 @@ const filing = (id: string): Filing => ({
 const raw = (f: Filing) => `From: Ana <ana@example.com>\r\nSubject: ${f.id}\r\nDate: Sat, 28 Nov 2026 14:46:13 +0000\r\n\r\nBody\r\n`;
 
 describe('Engine: batches', () => {
-  let dir: string;
-  let store: StateStore;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'fs-engine-batches-'));
-    store = StateStore.open(join(dir, 'state'));
-  });
-  afterEach(async () => {
-    store.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const t = useTempStore('fs-engine-batches-');
 
   it('starts the next batch in the slots a slow filing of the last one leaves free', async () => {
     const source = memorySource(Array.from({ length: 6 }, (_, i) => filing(`F${i}`)), raw);
@@ -36,7 +23,7 @@ describe('Engine: batches', () => {
     });
     // Idle only once F0, the last to finish, has been reported (an empty poll comes while it is still written).
     const idleAfter: string[][] = [];
-    const engine = testEngine({ store, dir, source, sinks, filingConcurrency: 2, batchSize: 3, observer: { idle: () => idleAfter.push(reported()) } });
+    const engine = testEngine({ ...t, source, sinks, filingConcurrency: 2, batchSize: 3, observer: { idle: () => idleAfter.push(reported()) } });
     const summary = await engine.run({ once: true });
     expect(summary.reported).to.equal(6);
     expect(idleAfter[0]).to.have.length(6);
@@ -50,7 +37,7 @@ describe('Engine: batches', () => {
     const sinks = memorySinks(async (name) => {
       if (name.includes('F0')) engine!.stop();
     });
-    engine = testEngine({ store, dir, source, sinks, filingConcurrency: 1, batchSize: 5 });
+    engine = testEngine({ ...t, source, sinks, filingConcurrency: 1, batchSize: 5 });
     const summary = await engine.run();
     expect(source.reports.map((r) => r.id)).to.deep.equal(['F0']);
     expect(summary).to.include({ filings: 1, reported: 1 });
@@ -68,7 +55,7 @@ describe('Engine: batches', () => {
       writing--;
     });
     // Six slots, but memory for two of these messages.
-    const engine = testEngine({ store, dir, source: memorySource(filings, raw), sinks, filingConcurrency: 6, spoolBudgetBytes: 2 * filings[0]!.message.size! });
+    const engine = testEngine({ ...t, source: memorySource(filings, raw), sinks, filingConcurrency: 6, spoolBudgetBytes: 2 * filings[0]!.message.size! });
     const summary = await engine.run({ once: true });
     expect(summary.reported).to.equal(6);
     expect(most).to.equal(2);

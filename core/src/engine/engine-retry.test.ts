@@ -1,28 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import type { Filing } from '../contracts/filing.js';
 import type { Source } from '../contracts/source.js';
 import { LeaseLost } from '../contracts/lease.js';
-import { StateStore } from '../state/state-store.js';
 import type { Engine } from './engine.js';
-import { memorySinks, memorySource, testEngine } from './engine.test.util.js';
+import { memorySinks, memorySource, testEngine, useTempStore } from './engine.test.util.js';
 
 describe('Engine: default format, target checks and a user\'s retry', () => {
-  let dir: string;
-  let store: StateStore;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'fs-engine-retry-'));
-    store = StateStore.open(join(dir, 'state'));
-  });
-  afterEach(async () => {
-    store.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const t = useTempStore('fs-engine-retry-');
 
   const engine = (source: Source, sinks: ReturnType<typeof memorySinks>, defaultFormat?: string, filingConcurrency = 2): Engine =>
-    testEngine({ store, dir, source, sinks, filingConcurrency, ...(defaultFormat ? { defaultFormat } : {}) });
+    testEngine({ ...t, source, sinks, filingConcurrency, ...(defaultFormat ? { defaultFormat } : {}) });
 
   const filing = (id: string, format: string): Filing => ({
     id, tenant: 't1', filedAt: '2026-11-28T15:00:00Z', message: { subject: 'Crane booking' },
@@ -47,14 +34,14 @@ describe('Engine: default format, target checks and a user\'s retry', () => {
     expect(source.reports.map((r) => r.outcomes[0]!.outcome)).to.deep.equal(['skipped']);
 
     sinks.access.value = 'writable';
-    expect(store.resetTarget('F1', 'mem:/folder')).to.equal(true);
+    expect(t.store.resetTarget('F1', 'mem:/folder')).to.equal(true);
     // The engine checked the target a moment ago ("denied", kept for a minute): the retry checks again.
     expect(await e.retryFiling(filing('F1', 'eml'))).to.equal(true);
     e.stop();
     await running;
     expect([...sinks.files.keys()]).to.deep.equal(['20261128T144613Z Crane booking.eml']);
     expect(source.reports.map((r) => r.outcomes[0]!.outcome)).to.deep.equal(['skipped', 'created']);
-    expect(store.targets('F1')[0]!.outcome).to.equal('created');
+    expect(t.store.targets('F1')[0]!.outcome).to.equal('created');
   });
 
   it('checks a target once for filings that start on it together, and again after a check that failed', async () => {
@@ -72,6 +59,6 @@ describe('Engine: default format, target checks and a user\'s retry', () => {
     // The first filing's check failed (it stays pending); the second checks again rather than reuse the failure.
     expect(again.checks.count).to.equal(2);
     expect(source.reports.map((r) => r.id)).to.deep.equal(['G1']);
-    expect(store.targets('G0')[0]!.outcome).to.equal(null);
+    expect(t.store.targets('G0')[0]!.outcome).to.equal(null);
   });
 });

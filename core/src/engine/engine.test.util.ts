@@ -2,6 +2,8 @@
  * Test helpers for engine tests: a source with a fixed queue, an in-memory sink and a pass-through
  * formatter. Only used by tests (left out of the published files).
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import type { Filing, TargetOutcome } from '../contracts/filing.js';
@@ -13,7 +15,7 @@ import type { EntryInfo, Sink, TargetAccess } from '../contracts/sink.js';
 import type { Source } from '../contracts/source.js';
 import { createLogger } from '../logging/logger.js';
 import { NameTemplate } from '../naming/name-template.js';
-import type { StateStore } from '../state/state-store.js';
+import { StateStore } from '../state/state-store.js';
 import { Engine, type EngineObserver } from './engine.js';
 import { SinkRegistry } from './sink-registry.js';
 
@@ -105,4 +107,29 @@ export function testEngine(o: {
       ...(o.spoolBudgetBytes !== undefined ? { spoolBudgetBytes: o.spoolBudgetBytes } : {}),
     },
   );
+}
+
+/**
+ * Gives each test of the calling `describe` a fresh folder and a state store in it (mocha hooks), closed
+ * and removed afterwards. Read `dir` and `store` inside tests only.
+ */
+export function useTempStore(prefix: string): { readonly dir: string; readonly store: StateStore } {
+  let dir: string | undefined;
+  let store: StateStore | undefined;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), prefix));
+    store = StateStore.open(join(dir, 'state'));
+  });
+  afterEach(async () => {
+    store?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+  return {
+    get dir() {
+      return dir!;
+    },
+    get store() {
+      return store!;
+    },
+  };
 }
