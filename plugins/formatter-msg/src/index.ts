@@ -6,7 +6,7 @@ import type { DependencyContainer } from 'tsyringe';
 import { Formatter, type PluginApi, type RegisterPlugin } from '@filing-sync/core';
 import { MsgFormatter } from './msg-formatter.js';
 
-export { MsgFormatter, type MsgFormatterOptions } from './msg-formatter.js';
+export { MsgFormatter, type MsgFormatterOptions, defaultWorkerCount } from './msg-formatter.js';
 export { InvalidMessageError } from './invalid-message-error.js';
 export { convertFileToMsg } from './convert-file.js';
 

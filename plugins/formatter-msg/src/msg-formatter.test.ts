@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { container } from 'tsyringe';
 import { BufferContent, FileContent, Formatter, PLUGIN_API_VERSION, PermanentError } from '@filing-sync/core';
-import { InvalidMessageError, MsgFormatter, convertFileToMsg, register } from './index.js';
+import { InvalidMessageError, MsgFormatter, convertFileToMsg, defaultWorkerCount, register } from './index.js';
 import { compareWithMsgReader } from './roundtrip.test.util.js';
 
 const fixtures = fileURLToPath(new URL('../test-fixtures/', import.meta.url));
@@ -25,6 +25,10 @@ describe('MsgFormatter', () => {
     const f = child.resolve<Formatter>(Formatter);
     expect([f.name, f.extension, f.mediaType]).to.deep.equal(['msg', '.msg', 'application/vnd.ms-outlook']);
     expect(f).to.be.instanceOf(MsgFormatter);
+  });
+
+  it('starts worker threads only for the CPUs beyond two', () => {
+    expect([1, 2, 3, 4, 8, 64].map((cpus) => defaultWorkerCount(cpus))).to.deep.equal([0, 0, 1, 2, 6, 62]);
   });
 
   it('gives the same bytes for the same message, on the calling thread and in worker threads', async () => {

@@ -19,7 +19,7 @@ import { publicError, reviveError } from './public-errors.js';
 export interface MsgFormatterOptions {
   /**
    * Worker threads converting in parallel. 0 converts on the calling thread (the CLI does, for one file).
-   * Default: the number of CPUs the process may use.
+   * Default: {@link defaultWorkerCount}.
    */
   workers?: number;
   /** Attachments above this many bytes are spooled to disk while parsing (default 1 MiB). */
@@ -31,9 +31,23 @@ export interface MsgFormatterOptions {
 }
 
 /**
+ * The default number of worker threads for `cpus` CPUs: those beyond two, none on two or fewer.
+ *
+ * A conversion on a worker thread costs about twice the CPU of one on the calling thread (copying the message
+ * across, a second heap to collect, and the parser compiled again in every thread). On two CPUs the engine's
+ * own thread, the file system's thread pool and V8's background threads already keep both busy, so workers
+ * only add that cost: MSG filing ran at about 175 files/s with two workers and 245 with none. Beyond two
+ * CPUs, workers take the conversions off the engine's thread, which then does the rest of each filing.
+ * @public
+ */
+export function defaultWorkerCount(cpus: number = availableParallelism()): number {
+  return Math.max(0, cpus - 2);
+}
+
+/**
  * Converts messages into Outlook .msg files (CFB, Unicode, received state; see the package README).
  * Small results come back in memory, large ones as a {@link FileContent} in `context.scratchDir`.
- * Call {@link MsgFormatter.close} when done so that its worker threads end.
+ * Call {@link MsgFormatter.close} when done so that its worker threads, if any, end.
  * @public
  */
 export class MsgFormatter implements Formatter {
@@ -45,7 +59,7 @@ export class MsgFormatter implements Formatter {
   private pool: Piscina<ConvertTask, ConvertReply> | undefined;
 
   constructor(options: MsgFormatterOptions = {}) {
-    this.workers = options.workers ?? availableParallelism();
+    this.workers = options.workers ?? defaultWorkerCount();
     if (!Number.isInteger(this.workers) || this.workers < 0) throw new RangeError(`workers: expected an integer of 0 or more, found ${options.workers}`);
     this.limits = {
       spoolThreshold: options.spoolThreshold ?? DEFAULT_CONVERT_OPTIONS.spoolThreshold,
