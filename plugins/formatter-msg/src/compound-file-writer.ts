@@ -198,9 +198,16 @@ export function layoutCompoundFile(root: CfbStorage): CompoundFileLayout {
   };
 }
 
-/** Writes the compound file into one buffer (for small messages). */
-export async function writeCompoundFileToBuffer(root: CfbStorage): Promise<Buffer> {
-  const layout = layoutCompoundFile(root);
+/** A storage tree, or its layout when the caller has computed it already (to check the size first). */
+export type CompoundFileInput = CfbStorage | CompoundFileLayout;
+
+function laidOut(input: CompoundFileInput): CompoundFileLayout {
+  return 'emit' in input ? input : layoutCompoundFile(input);
+}
+
+/** Writes the compound file into one buffer (for small messages). Throws as {@link layoutCompoundFile}. */
+export async function writeCompoundFileToBuffer(input: CompoundFileInput): Promise<Buffer> {
+  const layout = laidOut(input);
   // Not from the shared pool: the buffer may be handed to another thread. Not zero-filled either: the
   // layout writes every byte, which the size check below confirms.
   const out = Buffer.allocUnsafeSlow(layout.size);
@@ -212,9 +219,12 @@ export async function writeCompoundFileToBuffer(root: CfbStorage): Promise<Buffe
   return out;
 }
 
-/** Writes the compound file to `path` (created or truncated) and flushes it; resolves to its size. */
-export async function writeCompoundFileToFile(root: CfbStorage, path: string): Promise<number> {
-  const layout = layoutCompoundFile(root);
+/**
+ * Writes the compound file to `path` (created or truncated) and flushes it; resolves to its size. Throws as
+ * {@link layoutCompoundFile}; rejects with the file system's error when `path` cannot be written.
+ */
+export async function writeCompoundFileToFile(input: CompoundFileInput, path: string): Promise<number> {
+  const layout = laidOut(input);
   const handle = await open(path, 'w');
   try {
     const batch = new BatchedWriter(handle);

@@ -6,7 +6,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { type ByteSource, type CfbStorage, layoutCompoundFile, writeCompoundFileToBuffer, writeCompoundFileToFile } from './compound-file-writer.js';
+import { type ByteSource, type CfbStorage, type CompoundFileLayout, layoutCompoundFile, writeCompoundFileToBuffer, writeCompoundFileToFile } from './compound-file-writer.js';
 import { messageRoot } from './message-storage.js';
 import { type ParsedMessage, parseMessage } from './parse-message.js';
 import { UnconvertibleMessageError, UnreadableMessageError } from './conversion-errors.js';
@@ -66,13 +66,15 @@ export async function convertToMsg(source: ByteSource, options: ConvertOptions):
       if (err instanceof UnreadableMessageError) throw err;
       throw new UnconvertibleMessageError(`Cannot lay out the .msg: ${(err as Error).message}`, { cause: err });
     }
-    const size = layoutSize(root);
+    // Laid out once: its size decides where it is written.
+    const layout = layoutOf(root);
+    const size = layout.size;
     if (size > MAX_MSG_SIZE) throw new UnconvertibleMessageError(`The .msg would have ${size} bytes; Outlook .msg files hold at most ${MAX_MSG_SIZE}.`);
-    if (size <= options.memoryOutputLimit) return { kind: 'buffer', bytes: await writeCompoundFileToBuffer(root) };
+    if (size <= options.memoryOutputLimit) return { kind: 'buffer', bytes: await writeCompoundFileToBuffer(layout) };
     if (options.scratchDir === undefined) return { kind: 'needs-scratch' };
     const path = join(options.scratchDir, `message-${randomUUID()}.msg`);
     try {
-      return { kind: 'file', path, size: await writeCompoundFileToFile(root, path) };
+      return { kind: 'file', path, size: await writeCompoundFileToFile(layout, path) };
     } catch (err) {
       await rm(path, { force: true });
       throw err;
@@ -82,9 +84,9 @@ export async function convertToMsg(source: ByteSource, options: ConvertOptions):
   }
 }
 
-function layoutSize(root: CfbStorage): number {
+function layoutOf(root: CfbStorage): CompoundFileLayout {
   try {
-    return layoutCompoundFile(root).size;
+    return layoutCompoundFile(root);
   } catch (err) {
     throw new UnconvertibleMessageError(`Cannot lay out the .msg: ${(err as Error).message}`, { cause: err });
   }
