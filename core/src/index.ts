@@ -26,6 +26,7 @@ export * from './retry.js';
 export * from './pacing/pacer.js';
 export * from './pacing/group-commit.js';
 export * from './pacing/memory-budget.js';
+export * from './pacing/until-aborted.js';
 export * from './http/http-errors.js';
 // Plugins describe their config with these, so they need no TypeBox or pino dependency of their own.
 export { Type, type Static, type TSchema } from '@sinclair/typebox';

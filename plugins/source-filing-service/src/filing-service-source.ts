@@ -17,6 +17,7 @@ import {
   type Source,
   type TargetOutcome,
   TransientError,
+  untilAborted,
 } from '@filing-sync/core';
 import type { ResolvedFilingServiceConfig } from './config.js';
 import { apiError, type Failure, FilingServiceHttp } from './http-client.js';
@@ -185,19 +186,7 @@ export class FilingServiceSource implements Source {
    */
   async report(lease: Lease, filing: Filing, outcomes: TargetOutcome[], signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
-    const sent = this.reports.add({ lease, filing, outcomes });
-    if (!signal) return sent;
-    let onAbort: (() => void) | undefined;
-    const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
-    try {
-      await Promise.race([sent, aborted]);
-    } finally {
-      signal.removeEventListener('abort', onAbort!);
-      sent.catch(() => {});
-    }
+    return untilAborted(this.reports.add({ lease, filing, outcomes }), signal);
   }
 
   private readonly reports = new GroupCommit<QueuedReport>((items) => this.sendReports(items), { maxBatch: REPORTS_PER_REQUEST });
