@@ -18,7 +18,7 @@ const cases: { name: string; target: number; run: () => Promise<ThroughputResult
 ];
 
 const only = process.argv[2];
-/** Cold runs of each case: this machine's disk and CPU drift by a third within minutes, so one run says little. */
+/** Cold runs of each case: a shared machine's disk and CPU speeds drift between runs minutes apart, so one run says little. */
 const ROUNDS = 3;
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -14,6 +14,16 @@ import { compareWithMsgReader } from './roundtrip.test.util.js';
 
 const fixtures = fileURLToPath(new URL('../test-fixtures/', import.meta.url));
 
+/** A message with a short text body and `attachment` as a base64 PDF in 76-character lines. */
+function withAttachment(attachment: Buffer): Buffer {
+  return Buffer.from([
+    'From: Site Office <office@example.com>', 'To: Team <team@example.com>', 'Subject: Drawings', 'Date: Sat, 28 Nov 2026 14:46:13 +0000',
+    'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"', '', '--b', 'Content-Type: text/plain; charset=utf-8', '', 'See attached.',
+    '--b', 'Content-Type: application/pdf; name="drawings.pdf"', 'Content-Transfer-Encoding: base64', '',
+    attachment.toString('base64').replace(/.{76}/g, '$&\r\n'), '--b--', '',
+  ].join('\r\n'));
+}
+
 describe('MsgFormatter', () => {
   let dir: string;
   before(async () => {
@@ -93,12 +103,7 @@ describe('MsgFormatter', () => {
   it('feeds a large message held in memory to the parser in 1 MiB slices, with the same result as from a file', async () => {
     // The parser handles a write in one go: 14 MiB written at once held the calling thread for about 140 ms.
     const attachment = randomBytes(10 * 1024 * 1024);
-    const raw = Buffer.from([
-      'From: Site Office <office@example.com>', 'To: Team <team@example.com>', 'Subject: Drawings', 'Date: Sat, 28 Nov 2026 14:46:13 +0000',
-      'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"', '', '--b', 'Content-Type: text/plain; charset=utf-8', '', 'See attached.',
-      '--b', 'Content-Type: application/pdf; name="drawings.pdf"', 'Content-Transfer-Encoding: base64', '',
-      attachment.toString('base64').replace(/.{76}/g, '$&\r\n'), '--b--', '',
-    ].join('\r\n'));
+    const raw = withAttachment(attachment);
     const formatter = new MsgFormatter({ workers: 0 });
     const writes: number[] = [];
     const own = Object.prototype.hasOwnProperty.call(MailParser.prototype, 'write');
@@ -125,13 +130,7 @@ describe('MsgFormatter', () => {
   });
 
   it('stops waiting for a conversion in a worker when the signal aborts, keeps the thread, and removes the .msg written late', async () => {
-    const attachment = randomBytes(2 * 1024 * 1024);
-    const raw = Buffer.from([
-      'From: a@example.com', 'To: b@example.com', 'Subject: Survey', 'Date: Sat, 28 Nov 2026 14:46:13 +0000', 'MIME-Version: 1.0',
-      'Content-Type: multipart/mixed; boundary="b"', '', '--b', 'Content-Type: text/plain', '', 'Survey attached.', '--b',
-      'Content-Type: application/octet-stream; name="survey.bin"', 'Content-Transfer-Encoding: base64', '',
-      attachment.toString('base64').replace(/.{76}/g, '$&\r\n'), '--b--', '',
-    ].join('\r\n'));
+    const raw = withAttachment(randomBytes(2 * 1024 * 1024));
     // The worker reads the message from a named pipe, so its conversion cannot end before the test writes into it;
     // a small output limit makes its .msg a file in the scratch folder.
     const pipe = join(dir, 'survey.pipe');
