@@ -255,6 +255,24 @@ describe('filing-service double', () => {
     expect(await last.text()).to.include('"id":"B0"').and.not.include('"content"');
   });
 
+  it('serves a message file as it now is, whole up to 4 MiB and streamed above, and 404 once the file is gone', async () => {
+    double = await startFilingServiceDouble({ manifest: path.join(dir, 'manifest.json') });
+    const small = await api('/filings/F1/content');
+    expect(small.headers.get('content-type')).to.equal('message/rfc822');
+    expect(small.headers.get('content-length')).to.equal(String(Buffer.byteLength(EML)));
+    expect(await small.text()).to.equal(EML);
+    const large = Buffer.from(`Subject: large\r\n\r\n${'y'.repeat(5 * 1024 * 1024)}\r\n`);
+    await writeFile(path.join(dir, 'large.eml'), large);
+    await double.addFiling({ id: 'L', location: 'L1', eml: path.join(dir, 'large.eml') });
+    const streamed = await api('/filings/L/content');
+    expect(streamed.headers.get('content-length')).to.equal(String(large.length));
+    expect(Buffer.from(await streamed.arrayBuffer()).equals(large)).to.equal(true);
+    await rm(path.join(dir, 'a.eml'));
+    const gone = await api('/filings/F1/content');
+    expect(gone.status).to.equal(404);
+    expect(((await gone.json()) as { error: { code: string } }).error.code).to.equal('filing_not_found');
+  });
+
   it('adds filings at run time, over the handle and over HTTP', async () => {
     double = await startFilingServiceDouble({ manifest: path.join(dir, 'manifest.json') });
     await double.addFiling({ id: 'F3', location: 'L1', raw: EML });
