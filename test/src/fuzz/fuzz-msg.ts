@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { seeded } from '../faults/fault-support.js';
+import { hostileMessages } from '../faults/hostile-mime.js';
 import { type ConvertAnswer, type ConvertRequest, SCRATCH_ENV } from './fuzz-protocol.js';
 import { mutateMessage } from './mime-mutator.js';
 
@@ -67,7 +68,13 @@ export interface FuzzOptions {
 
 const CHILD = fileURLToPath(new URL('./convert-child.js', import.meta.url));
 
-/** The messages the formatter's tests and the demo use, as the corpus to mutate. */
+/** Hostile messages above this size stay out of the corpus: mutating them would be slow and add little. */
+const HOSTILE_SEED_MAX = 300 * 1024;
+
+/**
+ * The corpus to mutate: the messages the formatter's tests and the demo use, and the fault suite's smaller
+ * hostile messages (deep nesting, odd charsets, truncated base64, NUL bytes, a missing boundary).
+ */
 export async function defaultCorpus(): Promise<Buffer[]> {
   const roots = [new URL('../../../plugins/formatter-msg/test-fixtures/', import.meta.url), new URL('../../../host-service/demo/samples/', import.meta.url)];
   const files: string[] = [];
@@ -76,7 +83,8 @@ export async function defaultCorpus(): Promise<Buffer[]> {
     for (const entry of await readdir(dir, { recursive: true })) if (entry.endsWith('.eml')) files.push(join(dir, entry));
   }
   if (files.length === 0) throw new Error('no .eml files found under the test fixtures and demo samples');
-  return Promise.all(files.sort().map((f) => readFile(f)));
+  const hostile = hostileMessages().filter((m) => m.raw.length <= HOSTILE_SEED_MAX).map((m) => m.raw);
+  return [...(await Promise.all(files.sort().map((f) => readFile(f)))), ...hostile];
 }
 
 /** A converting child process; `ask` resolves with its answer, or with a crash or hang. */
