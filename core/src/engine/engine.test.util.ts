@@ -94,6 +94,10 @@ export function testEngine(o: {
   batchSize?: number;
   observer?: EngineObserver;
   spoolBudgetBytes?: number;
+  /** Writes at once on the memory sink (default: `filingConcurrency`). */
+  perSink?: number;
+  stopDeadlineMs?: number;
+  spoolDir?: string;
 }): Engine {
   const concurrency = o.filingConcurrency ?? 2;
   const logger = createLogger({ level: 'fatal', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
@@ -101,8 +105,8 @@ export function testEngine(o: {
   return new Engine(
     { source: o.source, store: o.store, sinks: registry, formatters: [formatter('eml'), formatter('msg')], logger, ...(o.observer ? { observer: o.observer } : {}) },
     {
-      connectorId: 'test', leaseTtlMs: 60_000, pollIntervalMs: 50, batchSize: o.batchSize ?? 10, filingConcurrency: concurrency, perSink: {}, defaultPerSink: concurrency,
-      retry: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 }, template: NameTemplate.default, spoolDir: join(o.dir, 'spool'), stopDeadlineMs: 1000,
+      connectorId: 'test', leaseTtlMs: 60_000, pollIntervalMs: 50, batchSize: o.batchSize ?? 10, filingConcurrency: concurrency, perSink: {}, defaultPerSink: o.perSink ?? concurrency,
+      retry: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 }, template: NameTemplate.default, spoolDir: o.spoolDir ?? join(o.dir, 'spool'), stopDeadlineMs: o.stopDeadlineMs ?? 1000,
       ...(o.defaultFormat ? { defaultFormat: o.defaultFormat } : {}),
       ...(o.spoolBudgetBytes !== undefined ? { spoolBudgetBytes: o.spoolBudgetBytes } : {}),
     },

@@ -12,7 +12,7 @@ import { LeaseLost, type Lease } from '../contracts/lease.js';
 import type { Source } from '../contracts/source.js';
 import type { Sink, TargetAccess } from '../contracts/sink.js';
 import type { SinkFactory } from '../contracts/sink-factory.js';
-import { FilingSyncError, PermanentError, TargetMissing, toFilingSyncError } from '../errors.js';
+import { FilingSyncError, PermanentError, TargetMissing, TransientError, toFilingSyncError } from '../errors.js';
 import { readMessageHeaders, type MessageHeaders } from '../naming/read-message-headers.js';
 import { makeFileName, namingInputFor } from '../naming/make-file-name.js';
 import type { NameTemplate } from '../naming/name-template.js';
@@ -199,7 +199,7 @@ export class Engine {
   stop(): void {
     if (this.stopController.signal.aborted) return;
     this.deps.logger.info('stopping: finishing in-flight work');
-    this.hardStop = setTimeout(() => this.abortWork.abort(new Error('stop deadline passed')), this.options.stopDeadlineMs);
+    this.hardStop = setTimeout(() => this.abortWork.abort(new TransientError('The connector stopped before this was written; it is written after the next start.')), this.options.stopDeadlineMs);
     this.hardStop.unref();
     this.stopController.abort(new Error('stopped'));
   }
@@ -361,22 +361,34 @@ export class Engine {
       if (reserved === undefined) return false;
       let spool: Spool | undefined;
       try {
-        const raw = await retrying(() => this.deps.source.content(this.keeper.current!, filing, signal), { policy: this.options.retry, signal });
-        const handedOver = reserved;
-        reserved = 0;
-        spool = await Spool.fill(this.options.spoolDir, `${filing.id}-${deliveries}`, raw, signal, DEFAULT_SPOOL_MEMORY_LIMIT, this.spoolMemory, handedOver);
-        const message = spool.message;
-        const headers = await readMessageHeaders(message instanceof BufferContent ? [await message.bytes()] : message.open());
-        const renditions = new Map<string, Promise<Rendition>>();
-        await Promise.all(open.map((r) => this.writeTarget(filing, r.target, spool!, headers, renditions, signal, summary, log)));
-      } catch (raw) {
-        const err = toFilingSyncError(raw);
-        if (err.kind === 'permanent') {
-          // The message itself cannot be had (e.g. gone at the service): every open target fails with the reason.
-          for (const r of open) await this.finish(filing, { target: r.target, outcome: 'failed', reason: err.message }, 0, summary);
-        } else {
-          for (const r of open) this.deps.store.recordFailure(filing.id, r.target, err.message);
-          log.warn({ err: err.message }, 'message content could not be fetched; the filing stays pending');
+        let headers: MessageHeaders | undefined;
+        try {
+          const raw = await retrying(() => this.deps.source.content(this.keeper.current!, filing, signal), { policy: this.options.retry, signal });
+          const handedOver = reserved;
+          reserved = 0;
+          spool = await Spool.fill(this.options.spoolDir, `${filing.id}-${deliveries}`, raw, signal, DEFAULT_SPOOL_MEMORY_LIMIT, this.spoolMemory, handedOver).catch((err: unknown) => {
+            // The spool is this machine's disk (full, unwritable): the message is fine, so the filing waits.
+            throw err instanceof FilingSyncError ? err : new TransientError(`The message could not be spooled: ${(err as Error).message}`, { cause: err });
+          });
+          const message = spool.message;
+          headers = await readMessageHeaders(message instanceof BufferContent ? [await message.bytes()] : message.open());
+        } catch (raw) {
+          const err = toFilingSyncError(raw);
+          // Only the service can say a message is gone for good; an interrupted fetch is simply not done yet.
+          if (err.kind === 'permanent' && !signal.aborted) {
+            for (const r of open) await this.finish(filing, { target: r.target, outcome: 'failed', reason: err.message }, 0, summary);
+          } else {
+            for (const r of open) this.deps.store.recordFailure(filing.id, r.target, err.message);
+            log.warn({ err: err.message }, 'message content could not be fetched; the filing stays pending');
+          }
+        }
+        if (headers) {
+          const renditions = new Map<string, Promise<Rendition>>();
+          // Every target runs to its end before the spool goes: one whose outcome could not be recorded must not
+          // take the message away from the others.
+          const written = await Promise.allSettled(open.map((r) => this.writeTarget(filing, r.target, spool!, headers!, renditions, signal, summary, log)));
+          const broken = written.find((w): w is PromiseRejectedResult => w.status === 'rejected');
+          if (broken) throw broken.reason;
         }
       } finally {
         if (reserved > 0) this.spoolMemory.give(reserved);
@@ -419,10 +431,11 @@ export class Engine {
     log: Logger,
   ): Promise<void> {
     const started = Date.now();
+    let outcome: TargetOutcome;
     try {
       const { sink, factory } = await this.deps.sinks.get(target);
       const limit = this.limitFor(factory);
-      const outcome = await limit(() =>
+      outcome = await limit(() =>
         retrying(
           async () => {
             const access = await this.access(target, sink, signal);
@@ -460,27 +473,26 @@ export class Engine {
           },
         ),
       );
-      await this.finish(filing, outcome, Date.now() - started, summary);
       if (outcome.outcome === 'skipped') log.warn({ target, reason: outcome.reason }, 'skipped: no permission');
     } catch (raw) {
       const err = toFilingSyncError(raw);
-      switch (err.kind) {
-        case 'permission-denied':
-          await this.finish(filing, { target, outcome: 'skipped', reason: err.message }, Date.now() - started, summary);
-          log.warn({ target, reason: err.message }, 'skipped: no permission');
-          break;
-        case 'permanent':
-        case 'config':
-          await this.finish(filing, { target, outcome: 'failed', reason: `${err.message} ${err.action}` }, Date.now() - started, summary);
-          log.error({ target, reason: err.message }, 'failed');
-          break;
-        default:
-          // transient (retries exhausted), auth, target missing: stays pending for a later delivery.
-          this.deps.store.recordFailure(filing.id, target, `${err.message} ${err.action}`);
-          this.deps.observer?.pending?.(filing, target, err);
-          log.warn({ target, err: err.message, kind: err.kind }, 'not written this time; stays pending');
+      if (err.kind === 'permission-denied') {
+        outcome = { target, outcome: 'skipped', reason: err.message };
+        log.warn({ target, reason: err.message }, 'skipped: no permission');
+      } else if ((err.kind === 'permanent' || err.kind === 'config') && !signal.aborted) {
+        outcome = { target, outcome: 'failed', reason: `${err.message} ${err.action}` };
+        log.error({ target, reason: err.message }, 'failed');
+      } else {
+        // Transient (retries exhausted), auth, target missing, or interrupted by a stop or a lost lease
+        // (whatever error that surfaced as): stays pending for a later delivery.
+        this.deps.store.recordFailure(filing.id, target, `${err.message} ${err.action}`);
+        this.deps.observer?.pending?.(filing, target, err);
+        log.warn({ target, err: err.message, kind: err.kind }, 'not written this time; stays pending');
+        return;
       }
     }
+    // Outside the sink's error handling: an outcome that cannot be recorded is the store's failure, not the target's.
+    await this.finish(filing, outcome, Date.now() - started, summary);
   }
 
   private async finish(filing: Filing, outcome: TargetOutcome, ms: number, summary: DrainSummary): Promise<void> {

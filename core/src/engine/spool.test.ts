@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -22,7 +22,7 @@ describe('Spool', () => {
     const spool = await Spool.fill(root, 'F1-1', chunks(3, 1000), undefined, 10_000);
     expect(spool.message).to.be.instanceOf(BufferContent);
     expect((await spool.message.bytes()).equals(Buffer.concat([Buffer.alloc(1000, 0), Buffer.alloc(1000, 1), Buffer.alloc(1000, 2)]))).to.equal(true);
-    expect(existsSync(join(root, 'F1-1'))).to.equal(false);
+    expect(await readdir(root)).to.deep.equal([]);
     const dir = spool.scratchDir;
     expect(existsSync(dir)).to.equal(true);
     await spool.dispose();
@@ -37,7 +37,19 @@ describe('Spool', () => {
     for (let i = 0; i < 5; i++) expect(bytes.subarray(i * 4000, (i + 1) * 4000).every((b) => b === i)).to.equal(true);
     expect(spool.scratchDir.startsWith(root)).to.equal(true);
     await spool.dispose();
-    expect(existsSync(join(root, 'F_2'))).to.equal(false);
+    expect(await readdir(root)).to.deep.equal([]);
+  });
+
+  it('gives keys that differ only in characters a folder name cannot hold folders of their own', async () => {
+    // Filing ids are the service's free strings: these two would both be "2026_11_28_1" made safe.
+    const a = await Spool.fill(root, '2026/11/28#1', Readable.from([Buffer.from('Alpha')]), undefined, 0);
+    const b = await Spool.fill(root, '2026:11:28?1', Readable.from([Buffer.from('Bravo')]), undefined, 0);
+    expect((await a.message.bytes()).toString()).to.equal('Alpha');
+    expect((await b.message.bytes()).toString()).to.equal('Bravo');
+    expect((await readdir(root)).sort()).to.have.length(2).and.to.satisfy((names: string[]) => names.every((n) => n.startsWith('2026_11_28_1-')));
+    await a.dispose();
+    expect((await b.message.bytes()).toString(), 'removing one leaves the other').to.equal('Bravo');
+    await b.dispose();
   });
 
   it('rejects with the stream error and leaves no folder', async () => {
@@ -49,7 +61,7 @@ describe('Spool', () => {
     });
     const err = await Spool.fill(root, 'F3-1', failing, undefined, 1000).catch((e: unknown) => e as Error);
     expect((err as Error).message).to.equal('connection reset');
-    expect(existsSync(join(root, 'F3-1'))).to.equal(false);
+    expect(await readdir(root)).to.deep.equal([]);
   });
 
   it('keeps what was reserved for a message, gives back what it does not use, and takes more when it is larger', async () => {

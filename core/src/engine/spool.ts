@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -51,7 +52,7 @@ export class Spool {
     budget?: MemoryBudget,
     reserved = 0,
   ): Promise<Spool> {
-    const dir = join(root, key.replace(/[^A-Za-z0-9._-]/g, '_'));
+    const dir = join(root, folderName(key));
     const iterator = raw[Symbol.asyncIterator]();
     const chunks: Buffer[] = [];
     let size = 0;
@@ -82,10 +83,10 @@ export class Spool {
     // Too large for memory (or memory is taken by other filings): what was read goes first, the rest
     // streams after it, and the memory is given back.
     budget?.give(held);
-    await rm(dir, { recursive: true, force: true });
-    await mkdir(dir, { recursive: true });
     const file = join(dir, 'message.eml');
     try {
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { recursive: true });
       const out = createWriteStream(file);
       async function* rest(): AsyncGenerator<Buffer> {
         yield* chunks.splice(0);
@@ -125,4 +126,12 @@ export class Spool {
     this.held = 0;
     if (this.scratchMade) await rm(this.dir, { recursive: true, force: true }).catch(() => {});
   }
+}
+
+/**
+ * The folder of spool key `key`: readable for people looking at the disk, and unique, because keys that differ
+ * only in characters a folder name cannot hold (filing ids are the service's free strings) must not share one.
+ */
+function folderName(key: string): string {
+  return `${key.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 40)}-${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
 }
