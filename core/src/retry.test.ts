@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { LeaseLost } from './contracts/lease.js';
 import { AuthError, TransientError } from './errors.js';
 import { backoffDelay, retrying, type RetryPolicy } from './retry.js';
 
@@ -35,6 +36,13 @@ describe('retry policy', () => {
     const exhausted = await retrying(async () => { calls++; throw Object.assign(new Error('reset'), { code: 'ECONNRESET' }); }, { policy: quick }).catch((e: unknown) => e);
     expect(exhausted).to.be.instanceOf(TransientError);
     expect(calls).to.equal(3);
+  });
+
+  it('does not retry a request the service refused for a lost lease, although LeaseLost is transient', async () => {
+    let calls = 0;
+    const lost = await retrying(async () => { calls++; throw new LeaseLost('fenced'); }, { policy: { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 1 } }).catch((e: unknown) => e);
+    expect(lost).to.be.instanceOf(LeaseLost);
+    expect(calls).to.equal(1);
   });
 
   it('stops waiting when aborted', async () => {

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LeaseLost } from './contracts/lease.js';
 import { FilingSyncError, toFilingSyncError } from './errors.js';
 
 /**
@@ -38,8 +39,8 @@ export interface RetryOptions {
 }
 
 /**
- * Runs `fn` until it succeeds, retrying {@link TransientError}s by `policy`. Any other error, the
- * last transient one, or an abort, rejects at once. Errors are mapped into the taxonomy first.
+ * Runs `fn` until it succeeds, retrying {@link TransientError}s by `policy`. Any other error, a
+ * {@link LeaseLost}, the last transient one, or an abort, rejects at once. Errors are mapped into the taxonomy first.
  * @public
  */
 export async function retrying<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
@@ -50,7 +51,9 @@ export async function retrying<T>(fn: (attempt: number) => Promise<T>, options: 
     } catch (raw) {
       if (options.signal?.aborted) throw raw;
       const err = toFilingSyncError(raw);
-      if (err.kind !== 'transient' || attempt >= options.policy.maxAttempts) throw err;
+      // A lost lease is transient for the connector (it stands by and takes the lease again), but retrying the
+      // request that was refused for it would only be refused again.
+      if (err.kind !== 'transient' || err instanceof LeaseLost || attempt >= options.policy.maxAttempts) throw err;
       const delay = backoffDelay(options.policy, attempt, (err as { retryAfterMs?: number }).retryAfterMs);
       options.onRetry?.(err, attempt, delay);
       await sleep(delay, undefined, { signal: options.signal });

@@ -60,4 +60,19 @@ describe('Engine: batches', () => {
     expect(summary.reported).to.equal(6);
     expect(most).to.equal(2);
   });
+
+  it('does not write a filing again that the service hands out while it is still being written', async () => {
+    // The reservation lapsed during a slow write: the next claim brings the same filing back.
+    const source = memorySource([filing('F0'), filing('F0')], raw);
+    const sinks = memorySinks(() => new Promise((r) => setTimeout(r, 300)));
+    const engine = testEngine({ ...t, source, sinks, filingConcurrency: 2, batchSize: 1 });
+    const running = engine.run();
+    for (let waited = 0; waited < 3000 && source.reports.length === 0; waited += 10) await new Promise((r) => setTimeout(r, 10));
+    // Room for a second writer of F0 to finish too.
+    await new Promise((r) => setTimeout(r, 400));
+    engine.stop();
+    await running;
+    expect([...sinks.files.keys()]).to.deep.equal(['20261128T144613Z F0.eml']);
+    expect(source.reports.map((r) => r.id)).to.deep.equal(['F0']);
+  });
 });

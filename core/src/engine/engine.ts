@@ -182,6 +182,8 @@ export class Engine {
             await sleep(this.options.pollIntervalMs, undefined, { signal: stop }).catch(() => {});
           }
         } finally {
+          // A user's retry writes under this lease too: it ends (or is cut off with the rest) before the lease goes.
+          await Promise.allSettled(this.retries);
           await this.keeper.release();
         }
       }
@@ -213,9 +215,39 @@ export class Engine {
    */
   async retryFiling(filing: Filing): Promise<boolean> {
     if (!this.keeper.current) throw new LeaseLost('This connector does not hold the tenant lease, so it cannot write now.');
+    // Being written right now: that run reports it, and a second writer would race it for the names.
+    if (this.writing.has(filing.id)) return false;
     for (const target of filing.location.targets) this.checks.delete(target);
     const summary: DrainSummary = { filings: 1, reported: 0, pending: 0, outcomes: { created: 0, identical: 0, renamed: 0, degraded: 0, skipped: 0, failed: 0 } };
-    return this.processFiling(filing, AbortSignal.any([this.keeper.lost, this.abortWork.signal]), summary);
+    this.writing.add(filing.id);
+    const retry = this.processFiling(filing, AbortSignal.any([this.keeper.lost, this.abortWork.signal]), summary).finally(() => {
+      this.writing.delete(filing.id);
+      this.retries.delete(retry);
+    });
+    this.retries.add(retry);
+    return retry;
+  }
+
+  /** Filings being written now (claimed in any batch, or retried by a user), by id. */
+  private readonly writing = new Set<string>();
+  /** Users' retries under way: the lease is not given back before they end. */
+  private readonly retries = new Set<Promise<boolean>>();
+
+  /** The lease for a request to the source. Throws {@link LeaseLost} once it is gone (released or lost). */
+  private heldLease(): Lease {
+    const lease = this.keeper.current;
+    if (!lease) throw new LeaseLost('This connector no longer holds the tenant lease.');
+    return lease;
+  }
+
+  /** `request` as it is; when the service refuses it for the lease (fenced), writing stops at once. */
+  private async fenced<T>(request: Promise<T>): Promise<T> {
+    try {
+      return await request;
+    } catch (err) {
+      if (err instanceof LeaseLost) this.keeper.markLost(err.message);
+      throw err;
+    }
   }
 
   private recovered = false;
@@ -263,8 +295,9 @@ export class Engine {
         if (failure) throw failure.error;
         const filings = await (next ?? this.claim(lease, signal));
         next = undefined;
+        // A filing still being written when its reservation lapsed comes back while in flight: that write reports it.
         // With --once, a filing left pending comes back after its visibility timeout; do not spin on it.
-        const fresh = once ? filings.filter((f) => !seenThisDrain.has(f.id)) : filings;
+        const fresh = filings.filter((f) => !this.writing.has(f.id) && !(once && seenThisDrain.has(f.id)));
         if (fresh.length === 0) {
           // Filings still being written are not queued any more, but --once must not return before them.
           await settle();
@@ -288,6 +321,7 @@ export class Engine {
         let allStarted!: () => void;
         const lastHasSlot = new Promise<void>((resolve) => (allStarted = resolve));
         for (const filing of fresh) {
+          this.writing.add(filing.id);
           const task = limitFilings(async () => {
             if (++started === fresh.length) allStarted();
             // Claim the next batch while this one's last filings are written, so the writers never
@@ -304,9 +338,11 @@ export class Engine {
             const done = await this.processFiling(filing, writeSignal, summary, begun.get(filing.id));
             if (done) summary.reported++;
             else summary.pending++;
-          }).catch((error: unknown) => {
-            failure ??= { error };
-          });
+          })
+            .catch((error: unknown) => {
+              failure ??= { error };
+            })
+            .finally(() => this.writing.delete(filing.id));
           inFlight.add(task);
           void task.finally(() => inFlight.delete(task));
         }
@@ -324,7 +360,7 @@ export class Engine {
 
   /** Claims the next batch (retrying transient failures) and notes when it was asked for. */
   private async claim(lease: Lease, signal: AbortSignal): Promise<Filing[]> {
-    const filings = await retrying(() => this.deps.source.poll(this.keeper.current ?? lease, this.options.batchSize, signal), {
+    const filings = await retrying(() => this.fenced(this.deps.source.poll(this.keeper.current ?? lease, this.options.batchSize, signal)), {
       policy: this.options.retry,
       signal,
     });
@@ -363,7 +399,7 @@ export class Engine {
       try {
         let headers: MessageHeaders | undefined;
         try {
-          const raw = await retrying(() => this.deps.source.content(this.keeper.current!, filing, signal), { policy: this.options.retry, signal });
+          const raw = await retrying(() => this.fenced(this.deps.source.content(this.heldLease(), filing, signal)), { policy: this.options.retry, signal });
           const handedOver = reserved;
           reserved = 0;
           spool = await Spool.fill(this.options.spoolDir, `${filing.id}-${deliveries}`, raw, signal, DEFAULT_SPOOL_MEMORY_LIMIT, this.spoolMemory, handedOver).catch((err: unknown) => {
@@ -408,7 +444,7 @@ export class Engine {
       ...(r.reason === undefined ? {} : { reason: r.reason }),
     }));
     try {
-      await retrying(() => this.deps.source.report(this.keeper.current!, filing, outcomes, signal), { policy: this.options.retry, signal });
+      await retrying(() => this.fenced(this.deps.source.report(this.heldLease(), filing, outcomes, signal)), { policy: this.options.retry, signal });
       await this.reportedMarks.add(filing.id);
       this.deps.observer?.reported?.(filing);
       return true;

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { LeaseHeld, LeaseLost, type Lease } from '../contracts/lease.js';
 import type { Source } from '../contracts/source.js';
 import { toFilingSyncError } from '../errors.js';
+import { untilAborted } from '../pacing/until-aborted.js';
 
 /** What the engine's observers hear about the lease. */
 export type LeaseState =
@@ -19,6 +20,12 @@ export type LeaseState =
  */
 export class LeaseKeeper {
   private lease: Lease | undefined;
+  /**
+   * Until when (`performance.now()`) the lease is surely still ours: the time its last grant was asked for plus
+   * the lifetime granted. Counted on this machine's monotonic clock from before the request, so neither a slow
+   * answer nor a clock that differs from the service's can stretch it.
+   */
+  private validUntil = 0;
   private lostController = new AbortController();
   private renewal: Promise<void> | undefined;
   private stopRenewing = new AbortController();
@@ -50,8 +57,10 @@ export class LeaseKeeper {
     for (;;) {
       signal.throwIfAborted();
       try {
+        const asked = this.clock();
         const lease = await this.source.acquireLease(this.holder, this.ttlMs, signal);
         this.lease = lease;
+        this.validUntil = asked.monotonic + this.grantedMs(lease, asked.wall);
         this.lostController = new AbortController();
         this.stopRenewing = new AbortController();
         this.renewal = this.renewLoop();
@@ -79,12 +88,27 @@ export class LeaseKeeper {
     }
   }
 
-  /** Stops renewing and gives the lease back. Never rejects. */
+  /**
+   * Declares the lease lost because the service refused it on another request (a fenced claim or report): writing
+   * stops now rather than at the next renewal. Does nothing when the lease is not held.
+   */
+  markLost(reason: string): void {
+    if (!this.lease) return;
+    this.lease = undefined;
+    this.stopRenewing.abort();
+    this.logger.error({ err: reason }, 'tenant lease lost; writing stops');
+    this.onState({ state: 'lost', reason });
+    this.lostController.abort(new LeaseLost(reason));
+  }
+
+  /** Stops renewing and gives the lease back; work still listening to {@link LeaseKeeper.lost} stops. Never rejects. */
   async release(): Promise<void> {
     this.stopRenewing.abort();
     await this.renewal?.catch(() => {});
     const lease = this.lease;
     this.lease = undefined;
+    // Whatever still runs under this lease must not go on once it is given back.
+    if (!this.lostController.signal.aborted) this.lostController.abort(new LeaseLost('The tenant lease was given back.'));
     if (!lease) return;
     try {
       await this.source.releaseLease(lease, AbortSignal.timeout(5000));
@@ -106,24 +130,40 @@ export class LeaseKeeper {
       }
       const lease = this.lease;
       if (!lease) return;
+      // A renewal may not outlast the lease: a service that hangs or asks us to wait past the expiry has, for
+      // this connector, taken the lease away, and another connector may hold it by then.
+      const deadline = this.validUntil - this.ttlMs / 6;
+      const asked = this.clock();
       try {
-        this.lease = await this.source.renewLease(lease, this.ttlMs, stop);
+        const bounded = AbortSignal.any([stop, AbortSignal.timeout(Math.max(0, Math.floor(deadline - asked.monotonic)))]);
+        // Stop waiting at the deadline even if the source does not heed its signal.
+        const renewed = await untilAborted(this.source.renewLease(lease, this.ttlMs, bounded), bounded);
+        if (stop.aborted) return;
+        this.lease = renewed;
+        this.validUntil = asked.monotonic + this.grantedMs(renewed, asked.wall);
         delay = this.ttlMs / 3;
       } catch (raw) {
         if (stop.aborted) return;
         const err = toFilingSyncError(raw);
-        // A transient failure is survivable while the lease has time left; past expiry it is lost.
-        if (!(err instanceof LeaseLost) && err.kind === 'transient' && Date.now() < lease.expiresAt.getTime() - this.ttlMs / 6) {
+        // A transient failure is survivable while the lease has time left; past that it is lost.
+        if (!(err instanceof LeaseLost) && err.kind === 'transient' && this.clock().monotonic < deadline) {
           this.logger.warn({ err: err.message }, 'lease renewal failed; retrying before it expires');
-          delay = Math.min(1000, this.ttlMs / 12);
+          delay = Math.min(1000, this.ttlMs / 12, Math.max(0, deadline - this.clock().monotonic));
           continue;
         }
-        this.lease = undefined;
-        this.logger.error({ err: err.message }, 'tenant lease lost; writing stops');
-        this.onState({ state: 'lost', reason: err.message });
-        this.lostController.abort(new LeaseLost(err.message));
+        const reason = this.clock().monotonic >= deadline ? `The tenant lease ran out while it could not be renewed (${err.message}).` : err.message;
+        this.markLost(reason);
         return;
       }
     }
+  }
+
+  /** The lifetime granted by `lease`, asked for at wall time `askedAt`: at most what was asked for. */
+  private grantedMs(lease: Lease, askedAt: number): number {
+    return Math.min(this.ttlMs, lease.expiresAt.getTime() - askedAt);
+  }
+
+  private clock(): { monotonic: number; wall: number } {
+    return { monotonic: performance.now(), wall: Date.now() };
   }
 }

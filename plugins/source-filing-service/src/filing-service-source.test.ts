@@ -4,6 +4,8 @@ import { type Server, createServer } from 'node:http';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
+import { createGzip } from 'node:zlib';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { pino } from 'pino';
 import { AuthError, ConfigError, type Lease, LeaseHeld, LeaseLost, PermanentError, TransientError } from '@filing-sync/core';
@@ -282,6 +284,35 @@ describe('FilingServiceSource against the filing-service double', () => {
       expect((err as TransientError).retryAfterMs).to.equal(0);
       expect(err.message).to.contain('503');
     });
+
+    for (const encoding of ['identity', 'gzip']) {
+      it(`fails a message body that stalls with TransientError (${encoding})`, async () => {
+        // The body starts, then nothing more comes: a hung proxy or a stuck service.
+        const server = createServer((_req, res) => {
+          res.writeHead(200, { 'content-type': 'message/rfc822', ...(encoding === 'gzip' ? { 'content-encoding': 'gzip' } : {}) });
+          const first = Buffer.from(`Subject: stalled\r\n\r\n${'a'.repeat(70_000)}`);
+          if (encoding === 'gzip') {
+            const zip = createGzip();
+            zip.pipe(res);
+            zip.write(first);
+            zip.flush();
+          } else res.write(first);
+        });
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+        try {
+          const source = fx.source({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, timeoutMs: 300 });
+          const stream = await source.content({ id: 'L', holder: 'h', expiresAt: new Date() }, { id: 'F1' } as never);
+          // Bounded here, so that a guard that does not fire fails the test instead of hanging it.
+          const outcome = await Promise.race([text(stream).then(() => 'ended', (err: unknown) => err), sleep(5_000).then(() => 'still waiting after 5 s')]);
+          stream.destroy();
+          expect(outcome).to.be.instanceOf(TransientError);
+          expect((outcome as Error).message).to.match(/stalled for 300 ms/);
+        } finally {
+          server.closeAllConnections();
+          server.close();
+        }
+      });
+    }
 
     it('maps 401 to AuthError without retrying', async () => {
       const err = await rejection(fx.source({ token: 'wrong' }).locations());

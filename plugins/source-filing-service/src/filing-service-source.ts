@@ -2,6 +2,7 @@
  * The {@link Source} over the Filing Service API (see `openapi.yaml` in this package).
  * @packageDocumentation
  */
+import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import {
   type Filing,
@@ -169,9 +170,10 @@ export class FilingServiceSource implements Source {
       signal,
     );
     const stream = res.data;
-    // A stalled body must fail rather than hang the filing: the request timeout also bounds each pause.
-    const socketStream = stream as Readable & { setTimeout?: (ms: number, cb: () => void) => void };
-    socketStream.setTimeout?.(this.config.timeoutMs, () =>
+    // A stalled body must fail rather than hang the filing: the request timeout also bounds each pause. The timer
+    // goes on the HTTP response itself, because a compressed body arrives as the decompressor reading from it.
+    const response = (res.request as { res?: IncomingMessage } | undefined)?.res ?? (stream as Partial<IncomingMessage>);
+    response.setTimeout?.(this.config.timeoutMs, () =>
       stream.destroy(new TransientError(`Filing service content of ${filing.id} stalled for ${this.config.timeoutMs} ms.`)),
     );
     return stream;

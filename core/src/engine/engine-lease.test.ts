@@ -1,0 +1,70 @@
+import { expect } from 'chai';
+import type { Filing } from '../contracts/filing.js';
+import { LeaseLost } from '../contracts/lease.js';
+import type { LeaseState } from './lease-keeper.js';
+import { memorySinks, memorySource, testEngine, useTempStore } from './engine.test.util.js';
+
+describe('Engine: writing only under the lease', () => {
+  const t = useTempStore('fs-engine-lease-');
+
+  const filing = (id: string): Filing => ({
+    id, tenant: 't1', filedAt: '2026-11-28T15:00:00Z', message: { subject: 'Crane booking' },
+    location: { id: 'L1', name: 'Harbour', format: 'eml', targets: ['mem:/folder'] },
+  });
+
+  it("keeps the lease until a user's retry has been written and reported, even when asked to stop", async () => {
+    let writeMs = 0;
+    const sinks = memorySinks(() => new Promise((r) => setTimeout(r, writeMs)));
+    sinks.access.value = 'denied';
+    const memory = memorySource([filing('F1')]);
+    const events: string[] = [];
+    const source = {
+      ...memory,
+      releaseLease: async () => void events.push('lease released'),
+      report: async (...args: Parameters<typeof memory.report>) => {
+        events.push('reported');
+        return memory.report(...args);
+      },
+    };
+    const engine = testEngine({ ...t, source, sinks });
+    const running = engine.run();
+    for (let i = 0; i < 100 && memory.reports.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(memory.reports.map((r) => r.outcomes[0]!.outcome)).to.deep.equal(['skipped']);
+
+    // The user fixes the permission and retries; the write is slow, and the connector is stopped meanwhile.
+    sinks.access.value = 'writable';
+    t.store.resetTarget('F1', 'mem:/folder');
+    writeMs = 300;
+    const retried = engine.retryFiling(filing('F1'));
+    engine.stop();
+    await running;
+    expect(await retried).to.equal(true);
+    expect(events).to.deep.equal(['reported', 'reported', 'lease released']);
+    expect(memory.reports.map((r) => r.outcomes[0]!.outcome)).to.deep.equal(['skipped', 'created']);
+  });
+
+  it('stops writing and takes the lease again when the service refuses a report for the lease', async () => {
+    const memory = memorySource([filing('F1'), filing('F2')]);
+    let acquired = 0;
+    let refused = 0;
+    const states: LeaseState['state'][] = [];
+    const source = {
+      ...memory,
+      acquireLease: async (...args: Parameters<typeof memory.acquireLease>) => {
+        acquired++;
+        return memory.acquireLease(...args);
+      },
+      report: async (...args: Parameters<typeof memory.report>) => {
+        // Another connector took over: the service fences the first report.
+        if (refused++ === 0) throw new LeaseLost('The filing service refused the report: the lease is held by another connector.');
+        return memory.report(...args);
+      },
+    };
+    const engine = testEngine({ ...t, source, sinks: memorySinks(), filingConcurrency: 1, observer: { lease: (s) => states.push(s.state) } });
+    await engine.run({ once: true });
+    expect(states.slice(0, 2)).to.deep.equal(['held', 'lost']);
+    expect(acquired, 'taken again after it was lost').to.equal(2);
+    // F2 was not started under the lost lease (one at a time); it is written under the new one.
+    expect(memory.reports.map((r) => r.id)).to.deep.equal([]);
+  });
+});

@@ -1,0 +1,66 @@
+import { expect } from 'chai';
+import { Writable } from 'node:stream';
+import { LeaseLost, type Lease } from '../contracts/lease.js';
+import type { Source } from '../contracts/source.js';
+import { TransientError } from '../errors.js';
+import { createLogger } from '../logging/logger.js';
+import { LeaseKeeper, type LeaseState } from './lease-keeper.js';
+
+describe('LeaseKeeper', () => {
+  const logger = createLogger({ level: 'fatal', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+  const TTL = 600;
+  const grant = (): Lease => ({ id: 'lease-1', holder: 'test', expiresAt: new Date(Date.now() + TTL) });
+
+  /** A source whose renewals behave as `renew` says; everything else is never called. */
+  const source = (renew: Source['renewLease']): Source => ({ acquireLease: async () => grant(), renewLease: renew, releaseLease: async () => {} }) as unknown as Source;
+
+  it('declares the lease lost before it runs out when a renewal hangs, and tells the renewal to stop', async () => {
+    let renewalSignal: AbortSignal | undefined;
+    const states: LeaseState[] = [];
+    // The service neither answers nor fails: a hung connection, or a Retry-After longer than the lease.
+    const keeper = new LeaseKeeper(source((_l, _t, signal) => {
+      renewalSignal = signal;
+      return new Promise(() => undefined);
+    }), 'test', TTL, logger, (s) => states.push(s));
+    const started = performance.now();
+    await keeper.acquire(new AbortController().signal);
+    await new Promise<void>((resolve) => keeper.lost.addEventListener('abort', () => resolve()));
+    const after = performance.now() - started;
+    // Renewal starts at ttl/3; the lease is given up at ttl - ttl/6 at the latest, before another connector may take it.
+    expect(after).to.be.below(TTL);
+    expect(keeper.lost.reason).to.be.instanceOf(LeaseLost);
+    expect((keeper.lost.reason as Error).message).to.match(/ran out while it could not be renewed/);
+    expect(renewalSignal?.aborted, 'the hung renewal is called off').to.equal(true);
+    expect(keeper.current).to.equal(undefined);
+    expect(states.map((s) => s.state)).to.deep.equal(['held', 'lost']);
+    await keeper.release();
+  });
+
+  it('keeps the lease through transient renewal failures that end before it runs out', async () => {
+    let calls = 0;
+    const keeper = new LeaseKeeper(source(async () => {
+      if (++calls === 1) throw new TransientError('busy');
+      return grant();
+    }), 'test', TTL, logger);
+    await keeper.acquire(new AbortController().signal);
+    await new Promise((r) => setTimeout(r, TTL * 1.5));
+    expect(calls).to.be.at.least(2);
+    expect(keeper.lost.aborted).to.equal(false);
+    await keeper.release();
+  });
+
+  it('stops the work under the lease when it is marked lost by a fenced request, or given back', async () => {
+    const keeper = new LeaseKeeper(source(async () => grant()), 'test', 60_000, logger);
+    await keeper.acquire(new AbortController().signal);
+    const first = keeper.lost;
+    keeper.markLost('refused: another connector holds the lease');
+    expect(first.aborted).to.equal(true);
+    expect(keeper.current).to.equal(undefined);
+
+    await keeper.acquire(new AbortController().signal);
+    const second = keeper.lost;
+    expect(second.aborted).to.equal(false);
+    await keeper.release();
+    expect(second.aborted, 'work still running under a released lease stops').to.equal(true);
+  });
+});
