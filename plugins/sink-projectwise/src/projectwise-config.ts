@@ -25,13 +25,26 @@ export const ProjectWiseSinkConfigSchema = Type.Object(
       }),
     ),
     chunkedUploadThreshold: Type.Optional(
-      Type.Integer({ description: 'Files of this many bytes or more are created first and their $file sent in chunks.', default: 32 * MiB, minimum: 1 }),
+      Type.Integer({
+        description: 'Files of this many bytes or more are created under a partial name, their $file sent in chunks, then renamed.',
+        default: 32 * MiB,
+        minimum: 1,
+      }),
     ),
     chunkSize: Type.Optional(Type.Integer({ description: 'Bytes per $file chunk.', default: 8 * MiB, minimum: 1 })),
     callsPerSecond: Type.Optional(
       Type.Number({ description: 'Calls per second per server; unlimited when omitted.', exclusiveMinimum: 0 }),
     ),
     requestTimeoutMs: Type.Optional(Type.Integer({ description: 'Longest wait for one HTTP exchange, in ms.', default: 300_000, minimum: 1000 })),
+    partialMaxAgeMinutes: Type.Optional(
+      Type.Integer({
+        description:
+          'Another installation\'s stray `.<name>.<hex>.partial` documents older than this are removed when a target is first used ' +
+          '(this installation\'s own at once).',
+        default: 10,
+        minimum: 1,
+      }),
+    ),
   },
   { additionalProperties: false, description: 'ProjectWise sink (Bentley Web Services Gateway 2.x, PW_WSG schema).' },
 );
@@ -48,8 +61,11 @@ export interface ResolvedProjectWiseConfig {
   chunkSize: number;
   callsPerSecond: number | undefined;
   requestTimeoutMs: number;
+  /** {@link ProjectWiseSinkConfig.partialMaxAgeMinutes} in ms. */
+  partialMaxAgeMs: number;
 }
 
+/** The config with defaults filled in. Does no checking: the host validated it against the schema. */
 export function resolveProjectWiseConfig(config: ProjectWiseSinkConfig | undefined): ResolvedProjectWiseConfig {
   return {
     baseUrl: config?.baseUrl ?? 'https://{server}/ws',
@@ -59,5 +75,6 @@ export function resolveProjectWiseConfig(config: ProjectWiseSinkConfig | undefin
     chunkSize: config?.chunkSize ?? 8 * MiB,
     callsPerSecond: config?.callsPerSecond,
     requestTimeoutMs: config?.requestTimeoutMs ?? 300_000,
+    partialMaxAgeMs: (config?.partialMaxAgeMinutes ?? 10) * 60_000,
   };
 }

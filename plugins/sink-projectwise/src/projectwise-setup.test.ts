@@ -26,13 +26,13 @@ export function targetUri(folder: string, repository = REPO): string {
 export async function makeSink(
   double: ProjectWiseDouble,
   folder: string,
-  options: { config?: Partial<ProjectWiseSinkConfig>; credentials?: CredentialBroker; factory?: ProjectWiseSinkFactory; repository?: string } = {},
+  options: { config?: Partial<ProjectWiseSinkConfig>; credentials?: CredentialBroker; factory?: ProjectWiseSinkFactory; repository?: string; instanceId?: string } = {},
 ): Promise<Sink> {
   const factory = options.factory ?? new ProjectWiseSinkFactory();
   return factory.create(
     new URL(targetUri(folder, options.repository)),
     { baseUrl: `${double.url}/ws`, requestTimeoutMs: 10000, ...options.config },
-    { credentials: options.credentials ?? broker(), logger: silentLogger() },
+    { credentials: options.credentials ?? broker(), logger: silentLogger(), ...(options.instanceId ? { instanceId: options.instanceId } : {}) },
   );
 }
 

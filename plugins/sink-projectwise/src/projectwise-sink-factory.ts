@@ -24,7 +24,9 @@ export function parseProjectWiseTarget(target: URL): { server: string; repositor
 
 /**
  * Makes {@link ProjectWiseSink}s for `projectwise://<server>/<repository>/<folder path>` targets.
- * Keeps one pacer per server and one folder-id cache per repository.
+ * Keeps one pacer per server and one folder-id cache per repository; a sink drops the entries of
+ * its own path from that cache when WSG says its folder is gone, so every sink of the repository
+ * resolves that path afresh.
  * @public
  */
 export class ProjectWiseSinkFactory implements SinkFactory<ProjectWiseSinkConfig | undefined> {
@@ -56,6 +58,6 @@ export class ProjectWiseSinkFactory implements SinkFactory<ProjectWiseSinkConfig
       timeoutMs: resolved.requestTimeoutMs,
     });
     const display = `projectwise://${server}/${repository}/${folder.join('/')}`;
-    return new ProjectWiseSink(client, folder, resolved, display, ids, context.logger.child({ sink: 'projectwise', server }));
+    return new ProjectWiseSink(client, folder, resolved, display, ids, context.logger.child({ sink: 'projectwise', server }), context.instanceId);
   }
 }

@@ -60,14 +60,21 @@ describe('ProjectWiseSink', function () {
     expect(double.documents('/Projects/A').map((d) => d.name).sort()).to.deep.equal(['Notes (2).eml', 'Notes.eml']);
   });
 
-  it('sends a large file as a created document plus $file chunks with Content-Range', async () => {
+  it('sends a large file as a partial document plus $file chunks with Content-Range, then renames it', async () => {
     const sink = await makeSink(double, '/Big', { config: { chunkedUploadThreshold: 1000, chunkSize: 400 } });
     const bytes = Buffer.from(Array.from({ length: 1100 }, (_, i) => i % 256));
-    const result = await sink.create('Large.eml', content(bytes), { modifiedAt: SENT_AT });
+    const result = await sink.create('Large.eml', content(bytes), { modifiedAt: SENT_AT, message: MESSAGE });
     expect(result.created).to.equal(true);
-    expect(double.documents('/Big')[0]!.bytes!.equals(bytes)).to.equal(true);
+    const [doc, ...others] = double.documents('/Big');
+    expect(others).to.deep.equal([]);
+    expect([doc!.name, doc!.fileName]).to.deep.equal(['Large.eml', 'Large.eml']);
+    expect(doc!.description).to.match(/^Subject: Site visit notes;/);
+    expect(doc!.bytes!.equals(bytes)).to.equal(true);
     const puts = double.requests.filter((r) => r.method === 'PUT');
     expect(puts.map((p) => p.headers['content-range'])).to.deep.equal(['bytes 0-399/1100', 'bytes 400-799/1100', 'bytes 800-1099/1100']);
+    expect(decodeURIComponent(String(puts[0]!.headers['content-disposition']))).to.match(/filename\*=UTF-8''\.Large\.eml\.[0-9a-f]{16}\.partial$/);
+    const calls = double.requests.filter((r) => r.url.includes('/Document')).map((r) => `${r.method} ${r.url.replace(/^.*PW_WSG/, '').replace(/\?.*$/, '').replace(/[0-9a-f-]{36}/, '{id}')}`);
+    expect(calls).to.deep.equal(['GET /Document', 'POST /Document', 'PUT /Document/{id}/$file', 'PUT /Document/{id}/$file', 'PUT /Document/{id}/$file', 'POST /Document/{id}']);
   });
 
   it('resends a failed chunk from a re-opened range, and deletes the document when it cannot be completed', async () => {
@@ -81,6 +88,41 @@ describe('ProjectWiseSink', function () {
     expect(err).to.be.instanceOf(TransientError);
     expect(double.documents('/Big').map((d) => d.name)).to.deep.equal(['Resent.eml']);
     expect(double.requests.some((r) => r.method === 'DELETE')).to.equal(true);
+  });
+
+  it('a deleted target folder is created again on the next create, for this sink and the factory cache', async () => {
+    const factory = new ProjectWiseSinkFactory();
+    const sink = await makeSink(double, '/Projects/Gone/Email', { factory });
+    const other = await makeSink(double, '/Projects/Gone/Email', { factory });
+    expect((await sink.create('a.eml', content('a'), { modifiedAt: SENT_AT })).created).to.equal(true);
+    expect((await other.create('b.eml', content('b'), { modifiedAt: SENT_AT })).created).to.equal(true);
+    double.removeFolder('/Projects/Gone');
+    expect(await sink.stat('a.eml')).to.equal(undefined);
+    expect((await sink.create('c.eml', content('c'), { modifiedAt: SENT_AT })).created).to.equal(true);
+    expect(double.documents('/Projects/Gone/Email').map((d) => d.name)).to.deep.equal(['c.eml']);
+    // The factory's shared ids were refreshed: a new sink of the path walks nothing.
+    const before = double.requests.length;
+    const fresh = await makeSink(double, '/Projects/Gone/Email', { factory });
+    expect((await fresh.create('d.eml', content('d'), { modifiedAt: SENT_AT })).created).to.equal(true);
+    expect(double.requests.slice(before).filter((r) => r.url.includes('/Project'))).to.have.length(0);
+    // A sink that still holds the dead id forgets it and writes into the new folder.
+    expect((await other.create('e.eml', content('e'), { modifiedAt: SENT_AT })).created).to.equal(true);
+    expect(double.documents('/Projects/Gone/Email').map((d) => d.name).sort()).to.deep.equal(['c.eml', 'd.eml', 'e.eml']);
+    // A large file, by a new sink that takes the dead ids from the factory, after the folder is gone again.
+    double.removeFolder('/Projects/Gone');
+    const big = await makeSink(double, '/Projects/Gone/Email', { factory, config: { chunkedUploadThreshold: 10, chunkSize: 8 } });
+    expect((await big.create('f.eml', content('a large one'), { modifiedAt: SENT_AT })).created).to.equal(true);
+    expect(double.documents('/Projects/Gone/Email').map((d) => d.name)).to.deep.equal(['f.eml']);
+  });
+
+  it('check() walks the path afresh: a deleted folder is created again and reported writable', async () => {
+    const sink = await makeSink(double, '/Projects/Checked');
+    expect(await sink.check()).to.equal('writable');
+    double.removeFolder('/Projects/Checked');
+    expect(await sink.check()).to.equal('writable');
+    expect(double.folder('/Projects/Checked')).to.not.equal(undefined);
+    expect((await sink.create('a.eml', content('a'), { modifiedAt: SENT_AT })).created).to.equal(true);
+    expect(double.documents('/Projects/Checked').map((d) => d.name)).to.deep.equal(['a.eml']);
   });
 
   it('maps 403 to PermissionDenied, 429 to TransientError with retryAfterMs, and an unknown repository to missing', async () => {

@@ -32,7 +32,14 @@ export interface PwDocumentProperties {
   Description?: string;
   FileSize?: number;
   FileUpdateTime?: string;
+  /** Last change of the instance, where the server reports it. */
+  UpdateTime?: string;
+  /** Creation of the instance, where the server reports it. */
+  CreateTime?: string;
 }
+
+/** Documents asked for per page when listing a folder (`$top`). */
+const LIST_PAGE = 500;
 
 /** Options of {@link WsgClient}. */
 export interface WsgClientOptions {
@@ -114,6 +121,24 @@ export class WsgClient {
     return res.data.instances?.[0];
   }
 
+  /**
+   * Every document directly in folder `folderGuid`, with its properties, read in pages of
+   * {@link LIST_PAGE} (`$top`/`$skip`). Rejects like every call (see the class).
+   */
+  async listDocuments(folderGuid: string, signal?: AbortSignal): Promise<WsgInstance<PwDocumentProperties>[]> {
+    const all: WsgInstance<PwDocumentProperties>[] = [];
+    for (let skip = 0; ; skip += LIST_PAGE) {
+      const res = await this.send<{ instances: WsgInstance<PwDocumentProperties>[] }>(`Listing the documents of folder ${folderGuid}`, signal, () => ({
+        method: 'GET',
+        url: '/Document',
+        params: { $filter: `ParentGuid eq ${literal(folderGuid)}`, $select: '*', $top: LIST_PAGE, $skip: skip },
+      }));
+      const page = res.data.instances ?? [];
+      all.push(...page);
+      if (page.length < LIST_PAGE) return all;
+    }
+  }
+
   /** Streams a document's file (`GET …/Document/{id}/$file`). */
   async download(documentId: string, signal?: AbortSignal): Promise<Readable> {
     const res = await this.send<Readable>(`Reading the file of document ${documentId}`, signal, () => ({
@@ -144,7 +169,10 @@ export class WsgClient {
     }) as Promise<WsgInstance<PwDocumentProperties> | 'conflict'>;
   }
 
-  /** Creates a document without its file (for chunked `$file` uploads). */
+  /**
+   * Creates a document without its file (for chunked `$file` uploads, under a partial name that
+   * {@link WsgClient.renameDocument} later turns into the final one). `conflict` when taken.
+   */
   async createDocument(
     folderGuid: string,
     properties: { Name: string; FileName: string; Description: string },
@@ -177,17 +205,42 @@ export class WsgClient {
     }));
   }
 
-  /** Deletes a document (cleaning up after a failed chunked upload). */
-  async deleteDocument(documentId: string): Promise<void> {
-    await this.send(`Deleting document ${documentId}`, undefined, () => ({ method: 'DELETE', url: `/Document/${encodeURIComponent(documentId)}` }));
+  /**
+   * Gives a document a new `Name` and `FileName` (both `name`): a WSG 2.x instance update,
+   * `POST …/Document/{id}` with the instance, `changeState: "modified"` and the changed properties.
+   * It never replaces another document: `conflict` when the name is taken in the folder (409).
+   * Otherwise rejects like every call; a lost reply (reset, timeout) rejects with TransientError
+   * although the rename may have happened.
+   */
+  async renameDocument(documentId: string, name: string, signal?: AbortSignal): Promise<'renamed' | 'conflict'> {
+    return this.conflictOr(async () => {
+      await this.send(`Renaming document ${documentId} to "${name}"`, signal, () => ({
+        method: 'POST',
+        url: `/Document/${encodeURIComponent(documentId)}`,
+        data: { instance: { schemaName: 'PW_WSG', className: 'Document', instanceId: documentId, changeState: 'modified', properties: { Name: name, FileName: name } } },
+      }));
+      return 'renamed' as const;
+    });
+  }
+
+  /** Deletes a document (`DELETE …/Document/{id}`). Rejects like every call (404 → TargetMissing). */
+  async deleteDocument(documentId: string, signal?: AbortSignal): Promise<void> {
+    await this.send(`Deleting document ${documentId}`, signal, () => ({ method: 'DELETE', url: `/Document/${encodeURIComponent(documentId)}` }));
   }
 
   private async created<P>(what: string, signal: AbortSignal | undefined, build: () => AxiosRequestConfig): Promise<WsgInstance<P> | 'conflict'> {
-    try {
+    return this.conflictOr(async () => {
       const res = await this.send<{ changedInstance?: { instanceAfterChange?: WsgInstance<P> } }>(what, signal, build);
       const instance = res.data?.changedInstance?.instanceAfterChange;
       if (!instance?.instanceId) throw new PermanentError(`${what}: WSG answered without the created instance.`);
       return instance;
+    });
+  }
+
+  /** Runs `call`, turning WSG's 409 "already exists" into `conflict`. */
+  private async conflictOr<T>(call: () => Promise<T>): Promise<T | 'conflict'> {
+    try {
+      return await call();
     } catch (err) {
       if ((err as { cause?: HttpClientErrorLike }).cause?.response?.status === 409) return 'conflict';
       throw err;

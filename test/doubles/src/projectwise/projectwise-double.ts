@@ -3,15 +3,19 @@
  * ProjectWise sink makes: `PW_WSG/Project` (folders) and `PW_WSG/Document` instances in the WSG 2.x
  * instance JSON (`instances`, `changedInstance`), `$filter` on `ParentGuid`/`Name`/`FileName`,
  * creation with a `DocumentParent`/`ProjectParent` relationship, a document created with its file
- * in one multipart request or created first and its `$file` sent in `Content-Range` chunks, WSG
- * error bodies (`errorId`, `errorMessage`), Basic and Token authorisation. Names are unique per
- * folder, case-insensitively, for both `Name` and `FileName`.
+ * in one multipart request or created first and its `$file` sent in `Content-Range` chunks, an
+ * instance update (`POST …/Document/{id}` with `changeState: "modified"`, to rename a document),
+ * `DELETE …/Document/{id}`, `$top`/`$skip` paging, WSG error bodies (`errorId`, `errorMessage`),
+ * Basic and Token authorisation. Names are unique per folder, case-insensitively, for both `Name`
+ * and `FileName`. A document whose file is not (yet) complete is still an instance: it is listed,
+ * with `FileSize` 0, and its `$file` answers 404.
  * @packageDocumentation
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FaultPlan } from '../kit/faults.js';
 import { Router, readBody, sendJson } from '../kit/http.js';
+import { lostReply } from '../kit/lost-reply.js';
 import { startDouble, type RunningDouble } from '../kit/server.js';
 
 /** A folder (`PW_WSG/Project`). */
@@ -30,6 +34,7 @@ export interface PwDocument {
   parentGuid: string;
   /** `undefined` while a chunked `$file` upload is incomplete. */
   bytes: Buffer | undefined;
+  /** Last change of the file (reported as `FileUpdateTime`); each accepted chunk moves it on. */
   updated: Date;
 }
 
@@ -51,12 +56,22 @@ export interface ProjectWiseDouble extends RunningDouble {
   mkdir(path: string): PwProject;
   /** The folder at `path`, if any. */
   folder(path: string): PwProject | undefined;
-  /** Documents directly in the folder at `path`. */
+  /**
+   * Documents directly in the folder at `path`, including those whose file is missing or still
+   * incomplete (`bytes` undefined): a reader of the folder sees those too.
+   */
   documents(path: string): PwDocument[];
   /** Stores a document with its file in the folder at `path` (made if missing). */
   putDocument(path: string, name: string, bytes: Buffer | string): PwDocument;
   /** Creating documents or folders in (or below) the folder at `path` is refused with 403. */
   denyWrites(path: string): void;
+  /** Deletes the folder at `path` with its subfolders and documents, as a user would in ProjectWise Explorer. */
+  removeFolder(path: string): void;
+  /**
+   * The next request whose `METHOD path` matches (e.g. `/^POST .*\/Document$/`) is processed in full,
+   * but its reply is lost: the connection is dropped instead.
+   */
+  loseNextResponse(match: RegExp): void;
 }
 
 const SCHEMA = 'PW_WSG';
@@ -140,6 +155,14 @@ export async function startProjectWiseDouble(options: ProjectWiseDoubleOptions =
     return rel.relatedInstance?.instanceId;
   };
 
+  /** `$skip` then `$top` of a listing (WSG 2.x query options). */
+  const page = <T>(items: T[], url: URL): T[] => {
+    const skip = Number(url.searchParams.get('$skip') ?? 0) || 0;
+    const top = url.searchParams.has('$top') ? Number(url.searchParams.get('$top')) : Number.POSITIVE_INFINITY;
+    return items.slice(skip, skip + top);
+  };
+
+  const loseResponses: RegExp[] = [];
   const base = /^\/ws\/v2\.\d+\/Repositories\/(?<repo>[^/]+)\/PW_WSG/;
   const router = new Router();
   const route = (method: string, tail: string, handler: (req: IncomingMessage, res: ServerResponse, params: Record<string, string>, url: URL) => Promise<void> | void) =>
@@ -150,7 +173,9 @@ export async function startProjectWiseDouble(options: ProjectWiseDoubleOptions =
         wsgError(res, 404, 'RepositoryNotFound', `Repository '${params.repo}' was not found.`);
         return;
       }
-      await handler(req, res, params, url);
+      const lose = loseResponses.findIndex((m) => m.test(`${req.method} ${url.pathname}`));
+      if (lose >= 0) loseResponses.splice(lose, 1);
+      await handler(req, lose >= 0 ? lostReply(res) : res, params, url);
     });
 
   route('GET', '\\/Project$', (_req, res, _p, url) => {
@@ -178,8 +203,8 @@ export async function startProjectWiseDouble(options: ProjectWiseDoubleOptions =
     const f = filterValues(url.searchParams.get('$filter') ?? '');
     const parent = f.get('ParentGuid')?.[0] ?? '';
     const names = [...(f.get('Name') ?? []), ...(f.get('FileName') ?? [])].filter((n): n is string => n !== null).map(lower);
-    const found = docsIn(parent).filter((d) => d.bytes !== undefined && (names.length === 0 || names.includes(lower(d.name)) || names.includes(lower(d.fileName))));
-    sendJson(res, 200, { instances: found.map(documentJson) });
+    const found = docsIn(parent).filter((d) => names.length === 0 || names.includes(lower(d.name)) || names.includes(lower(d.fileName)));
+    sendJson(res, 200, { instances: page(found, url).map(documentJson) });
   });
 
   route('POST', '\\/Document$', async (req, res) => {
@@ -243,12 +268,43 @@ export async function startProjectWiseDouble(options: ProjectWiseDoubleOptions =
     const now = Buffer.concat([kept, bytes]);
     if (end + 1 < total) {
       pending.set(doc.guid, [now]);
+      doc.updated = new Date();
       res.writeHead(308, { range: `bytes=0-${end}`, 'content-length': '0' });
       return void res.end();
     }
     pending.delete(doc.guid);
     doc.bytes = now;
     doc.updated = new Date();
+    sendJson(res, 200, { changedInstance: { change: 'Modified', instanceAfterChange: documentJson(doc) } });
+  });
+
+  // WSG 2.x instance update: POST to the instance with `changeState: "modified"` and the changed
+  // properties. Renaming keeps names unique in the folder like creation does (409).
+  route('POST', '\\/Document\\/(?<id>[^/]+)$', async (req, res, params) => {
+    const raw = await readBody(req);
+    const doc = documents.get(params.id!);
+    if (!doc) return wsgError(res, 404, 'InstanceNotFound', 'Document not found.');
+    let instance: { instanceId?: string; className?: string; changeState?: string; properties?: { Name?: string; FileName?: string; Description?: string } } | undefined;
+    try {
+      instance = (JSON.parse(raw.toString('utf8')) as { instance?: typeof instance }).instance;
+    } catch {
+      return wsgError(res, 400, 'InvalidRequest', 'The request body is not an instance.');
+    }
+    if (!instance || instance.className !== 'Document' || (instance.instanceId !== undefined && instance.instanceId !== doc.guid)) {
+      return wsgError(res, 400, 'InvalidInstance', 'The body must be the Document instance being changed.');
+    }
+    const name = instance.properties?.Name ?? doc.name;
+    const fileName = instance.properties?.FileName ?? doc.fileName;
+    if (!name || !fileName) return wsgError(res, 400, 'InvalidInstance', 'Name is required.');
+    if (name.length > 127) return wsgError(res, 400, 'InvalidInstance', 'Document name is longer than 127 characters.');
+    if (isDenied(doc.parentGuid)) return wsgError(res, 403, 'NoPermission', 'You may not change this document.');
+    const others = docsIn(doc.parentGuid).filter((d) => d !== doc);
+    if (others.some((d) => [lower(d.name), lower(d.fileName)].some((n) => n === lower(name) || n === lower(fileName)))) {
+      return wsgError(res, 409, 'InstanceAlreadyExists', `A document named '${name}' already exists in this folder.`);
+    }
+    doc.name = name;
+    doc.fileName = fileName;
+    if (instance.properties?.Description !== undefined) doc.description = instance.properties.Description;
     sendJson(res, 200, { changedInstance: { change: 'Modified', instanceAfterChange: documentJson(doc) } });
   });
 
@@ -299,7 +355,7 @@ export async function startProjectWiseDouble(options: ProjectWiseDoubleOptions =
     folder: folderAt,
     documents: (path) => {
       const f = folderAt(path);
-      return f ? docsIn(f.guid).filter((d) => d.bytes !== undefined) : [];
+      return f ? docsIn(f.guid) : [];
     },
     putDocument(path, name, bytes) {
       const f = mkdir(path);
@@ -311,6 +367,25 @@ export async function startProjectWiseDouble(options: ProjectWiseDoubleOptions =
       const f = folderAt(path);
       if (!f) throw new Error(`no folder ${path}`);
       denied.add(f.guid);
+    },
+    removeFolder(path) {
+      const f = folderAt(path);
+      if (!f) throw new Error(`no folder ${path}`);
+      const gone = new Set<string>();
+      const remove = (guid: string): void => {
+        gone.add(guid);
+        for (const child of children(guid)) remove(child.guid);
+      };
+      remove(f.guid);
+      for (const guid of gone) projects.delete(guid);
+      for (const d of [...documents.values()]) {
+        if (!gone.has(d.parentGuid)) continue;
+        documents.delete(d.guid);
+        pending.delete(d.guid);
+      }
+    },
+    loseNextResponse(match) {
+      loseResponses.push(match);
     },
   };
 }
