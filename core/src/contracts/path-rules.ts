@@ -24,6 +24,12 @@ export interface PathRules {
   reservedFileNames?: readonly string[];
   /** Prefixes a name may not start with, e.g. `~$`, `_vti_`. The prefix's first character (or its first one that is not already the replacement) is replaced. */
   forbiddenPrefixes?: readonly string[];
+  /**
+   * Text a name may not contain anywhere, compared case-insensitively, e.g. `_vti_` in OneDrive and
+   * SharePoint. Each occurrence is broken as a forbidden prefix is: its first character that is not
+   * already the replacement is replaced, until none is left. Default: none.
+   */
+  forbiddenSubstrings?: readonly string[];
   /** Remove trailing dots. */
   noTrailingDots: boolean;
   /** Remove trailing spaces. */

@@ -197,6 +197,23 @@ describe('sanitizeSegment and fitFileName', () => {
     expect(name.endsWith('a (2).eml')).to.equal(true);
   });
 
+  it('breaks a forbidden substring wherever it occurs, case-insensitively, in every occurrence', () => {
+    const vti: PathRules = { ...rules, forbiddenSubstrings: ['_vti_'] };
+    // The namer's names start with a time stamp, so a subject's `_vti_` is never a prefix.
+    expect(makeFileName({ sentAt: sent, filedAt, subject: 'Re: site_vti_bin access' }, { extension: '.eml', rules: vti, folderPathLength: 0 }))
+      .to.equal('20261128T144613Z Re_ site__ti_bin access.eml');
+    expect(fitFileName({ stem: 'a_vti_b _VTI_c _Vti_', extension: '.eml' }, vti)).to.equal('a__ti_b __TI_c __ti_.eml');
+    expect(sanitizeSegment('_vti_cnf', vti)).to.equal('__ti_cnf');
+    // Breaking one occurrence can complete another: it goes on until none is left.
+    expect(sanitizeSegment('xaa_y', { ...rules, forbiddenSubstrings: ['a_'] })).to.equal('x___y');
+    // A substring made only of the replacement cannot be broken by replacing; it is left alone.
+    expect(sanitizeSegment('a__b', { ...rules, forbiddenSubstrings: ['__'] })).to.equal('a__b');
+  });
+
+  it('forbids no substring unless the rules say so', () => {
+    expect(fitFileName({ stem: 'site_vti_bin', extension: '.eml' }, rules)).to.equal('site_vti_bin.eml');
+  });
+
   it('cuts between grapheme clusters', () => {
     expect(cutToLength('ab👷🏽‍♀️c', 5, 'utf16')).to.equal('ab');
     expect(cutToLength('e\u0301e\u0301', 3, 'utf16')).to.equal('e\u0301');

@@ -90,7 +90,8 @@ function upper(text: string): string {
 /**
  * Escapes a name that a storage reserves: a device name whole or before the first dot
  * (`CON`, `nul.txt`, `COM1 .log`) gets `_` after that part, a reserved file name (`desktop.ini`)
- * gets `_` before its extension, and a forbidden prefix (`~$`) has its first character replaced.
+ * gets `_` before its extension, a forbidden prefix (`~$`) has its first character replaced, and
+ * so does every occurrence of a forbidden substring (`_vti_`).
  */
 function escapeReserved(name: string, rules: PathRules): string {
   let out = name;
@@ -111,6 +112,35 @@ function escapeReserved(name: string, rules: PathRules): string {
       const at = Math.max(0, [...prefix].findIndex((c) => c !== rules.replacement));
       out = out.slice(0, at) + rules.replacement + out.slice(at + 1);
     }
+  }
+  // Last, so that nothing above brings an occurrence back (turning characters into the
+  // replacement cannot make a reserved name: none contains it).
+  for (const substring of rules.forbiddenSubstrings ?? []) out = breakSubstring(out, substring, rules.replacement);
+  return out;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Replaces, in every case-insensitive occurrence of `substring`, its first character that is not
+ * already `replacement` (`_vti_` with `_` becomes `__ti_`). Repeated until none is left, since a
+ * replacement can complete a new occurrence; each pass turns one more character into the
+ * replacement, so it ends. A substring made only of the replacement cannot be broken this way
+ * and is left alone.
+ */
+function breakSubstring(name: string, substring: string, replacement: string): string {
+  if (substring === '' || [...substring].every((c) => c === replacement)) return name;
+  const pattern = new RegExp(escapeRegExp(substring), 'iu');
+  let out = name;
+  // Bounded as well, for a replacement longer than one character.
+  for (let m = pattern.exec(out), passes = 0; m && passes <= name.length; m = pattern.exec(out), passes++) {
+    const chars = [...m[0]];
+    const at = chars.findIndex((c) => c !== replacement);
+    if (at < 0) break; // a case-folded match made only of the replacement: nothing left to break
+    chars[at] = replacement;
+    out = out.slice(0, m.index) + chars.join('') + out.slice(m.index + m[0].length);
   }
   return out;
 }

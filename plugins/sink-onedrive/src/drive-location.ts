@@ -14,6 +14,13 @@ export interface ResolvedDrive {
   folder: string[];
   /** For messages and `displayPath`. */
   display: string;
+  /**
+   * The drive root's decoded server-relative path, from the drive's or library's `webUrl`
+   * (`/personal/megan_contoso_com/Documents`, `/sites/Projects/Shared Documents`), without a trailing
+   * slash: what SharePoint counts before the folder in its 400-character limit. `undefined` when
+   * Graph reported no `webUrl`.
+   */
+  rootPath: string | undefined;
 }
 
 /**
@@ -23,31 +30,52 @@ export interface ResolvedDrive {
 export class DriveResolver {
   private readonly sites = new Map<string, Promise<string>>();
   private readonly libraries = new Map<string, Promise<Library[]>>();
+  private readonly drives = new Map<string, Promise<Library>>();
 
   /**
-   * Rejects with {@link TargetMissing} when the site or library does not exist, and like
-   * {@link GraphApi.call} otherwise. A failed lookup is not remembered.
+   * Rejects with {@link TargetMissing} when the site, library or drive does not exist, and like
+   * {@link GraphApi.call} otherwise (e.g. PermanentError for `onedrive:/` with an app-only token).
+   * A failed lookup is not remembered.
    */
   async resolve(graph: GraphApi, target: DriveTarget, signal?: AbortSignal): Promise<ResolvedDrive> {
-    if (target.kind === 'me') return { drivePath: '/me/drive', driveKey: 'me', folder: target.folder, display: `onedrive:/${target.folder.join('/')}` };
-    if (target.kind === 'drive') {
-      return {
-        drivePath: `/drives/${encodeURIComponent(target.driveId)}`,
-        driveKey: target.driveId,
-        folder: target.folder,
-        display: `onedrive://${target.driveId}/${target.folder.join('/')}`,
-      };
+    if (target.kind === 'me' || target.kind === 'drive') {
+      const drivePath = target.kind === 'me' ? '/me/drive' : `/drives/${encodeURIComponent(target.driveId)}`;
+      const driveKey = target.kind === 'me' ? 'me' : target.driveId;
+      const display = target.kind === 'me' ? `onedrive:/${target.folder.join('/')}` : `onedrive://${target.driveId}/${target.folder.join('/')}`;
+      // Read once for its webUrl: where the drive lives decides how long our paths are to SharePoint.
+      const drive = await this.remember(this.drives, driveKey, () => this.getDrive(graph, drivePath, display, signal));
+      return { drivePath, driveKey, folder: target.folder, display, rootPath: webPath(drive.webUrl) };
     }
     const siteKey = `${target.host}${target.sitePath}`.toLowerCase();
     const siteId = await this.remember(this.sites, siteKey, () => this.findSite(graph, target, signal));
     const libraries = await this.remember(this.libraries, siteId, () => this.listLibraries(graph, siteId, target, signal));
-    const driveId = pickLibrary(libraries, target);
+    const library = pickLibrary(libraries, target);
     return {
-      drivePath: `/drives/${encodeURIComponent(driveId)}`,
-      driveKey: driveId,
+      drivePath: `/drives/${encodeURIComponent(library.id)}`,
+      driveKey: library.id,
       folder: target.folder,
       display: `https://${target.host}${target.sitePath === '/' ? '' : target.sitePath}/${[target.library, ...target.folder].join('/')}`,
+      rootPath: webPath(library.webUrl),
     };
+  }
+
+  private async getDrive(graph: GraphApi, drivePath: string, display: string, signal?: AbortSignal): Promise<Library> {
+    try {
+      return (await graph.call(
+        `Looking up the drive of ${display}`,
+        (api) => api(drivePath).select('id,webUrl').get(),
+        signal,
+        (err) => isGraphStatus(err, 404),
+      )) as Library;
+    } catch (err) {
+      if (isGraphStatus(err, 404)) {
+        throw new TargetMissing(`The drive of ${display} does not exist (or is not visible to this app).`, {
+          cause: err,
+          action: 'Check the drive id in the target URI, and that the app or user may read that drive.',
+        });
+      }
+      throw err;
+    }
   }
 
   private async remember<T>(cache: Map<string, Promise<T>>, key: string, find: () => Promise<T>): Promise<T> {
@@ -88,7 +116,20 @@ export class DriveResolver {
 
 type SharePointTarget = Extract<DriveTarget, { kind: 'sharepoint' }>;
 
-/** A document library as `GET /sites/{id}/drives` lists it. */
+/**
+ * The decoded path of a drive's `webUrl` without a trailing slash, e.g. `/sites/Projects/Shared
+ * Documents`; `undefined` without a usable `webUrl`. Never throws.
+ */
+function webPath(webUrl: string | undefined): string | undefined {
+  if (!webUrl) return undefined;
+  try {
+    return decodeURIComponent(new URL(webUrl).pathname).replace(/\/+$/, '');
+  } catch {
+    return undefined;
+  }
+}
+
+/** A document library as `GET /sites/{id}/drives` lists it (and a drive as `GET /drives/{id}` gives it). */
 interface Library {
   id: string;
   name?: string;
@@ -100,7 +141,7 @@ interface Library {
  * display name ("Documents"), case-insensitively. Throws {@link TargetMissing} listing the
  * libraries there are.
  */
-function pickLibrary(libraries: readonly Library[], target: SharePointTarget): string {
+function pickLibrary(libraries: readonly Library[], target: SharePointTarget): Library {
   const wanted = target.library.toLowerCase();
   const urlName = (webUrl: string | undefined): string | undefined => {
     if (!webUrl) return undefined;
@@ -112,5 +153,5 @@ function pickLibrary(libraries: readonly Library[], target: SharePointTarget): s
     const known = libraries.map((d) => d.name ?? d.id).join(', ');
     throw new TargetMissing(`SharePoint site ${target.host}${target.sitePath} has no document library "${target.library}" (it has: ${known || 'none'}).`);
   }
-  return drive.id;
+  return drive;
 }

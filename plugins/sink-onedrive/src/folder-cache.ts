@@ -11,7 +11,10 @@ interface FolderItem {
 
 /**
  * Finds or creates folders in a drive, one level at a time, and remembers their ids (folders we
- * write into are never moved by us; a stale id shows up as 404 and is forgotten by the caller).
+ * write into are never moved by us, but a user may delete them). A stale id shows up as 404: the
+ * caller forgets a target folder whose id failed it, and creating a child under a remembered
+ * parent that is gone forgets that parent and everything below it, then finds or recreates it
+ * (walking up as far as needed), so a deleted folder comes back without a restart.
  * Creation uses conflict behaviour `fail`, and `409 nameAlreadyExists` counts as success, so two
  * writers creating the same folder both end up with the one folder.
  * Shared by every sink of one factory, keyed by drive.
@@ -21,8 +24,11 @@ export class FolderCache {
 
   /**
    * The id of `folder` (decoded segments from the drive root) in `drivePath`, creating missing
-   * levels. Rejects with {@link PermissionDenied} when a level may not be created,
-   * {@link PermanentError} when a file stands where a folder should be, and like {@link GraphApi.call}.
+   * levels (and levels above whose remembered ids turn out stale). Rejects with
+   * {@link PermissionDenied} when a level may not be created, {@link PermanentError} when a file
+   * stands where a folder should be, {@link TransientError} when a parent disappears again while
+   * its child is being created (someone is deleting as we create; the retry finds it out), and
+   * like {@link GraphApi.call} otherwise ({@link TargetMissing} when the drive itself is gone).
    */
   async ensure(graph: GraphApi, driveKey: string, drivePath: string, folder: readonly string[], signal?: AbortSignal): Promise<string> {
     const key = this.key(driveKey, folder);
@@ -45,10 +51,12 @@ export class FolderCache {
     return id;
   }
 
-  /** Forgets what is known about `folder` and the folders below it (e.g. after a 404). */
+  /** Forgets what is known about `folder` and the folders below it (e.g. after a 404). Never throws. */
   forget(driveKey: string, folder: readonly string[]): void {
     const prefix = this.key(driveKey, folder);
-    for (const key of this.ids.keys()) if (key === prefix || key.startsWith(`${prefix}/`)) this.ids.delete(key);
+    // The root's key already ends in a slash; below it is every other key of the drive.
+    const below = prefix.endsWith('/') ? prefix : `${prefix}/`;
+    for (const key of this.ids.keys()) if (key === prefix || key.startsWith(below)) this.ids.delete(key);
   }
 
   private key(driveKey: string, folder: readonly string[]): string {
@@ -74,7 +82,31 @@ export class FolderCache {
     } catch (err) {
       if (!isGraphStatus(err, 404)) throw err;
     }
-    const parentId = await this.ensure(graph, driveKey, drivePath, folder.slice(0, -1), signal);
+    const parent = folder.slice(0, -1);
+    const parentId = await this.ensure(graph, driveKey, drivePath, parent, signal);
+    try {
+      return await this.createIn(graph, drivePath, parentId, folder, signal);
+    } catch (err) {
+      if (!isGraphStatus(err, 404)) throw err;
+    }
+    // 404: the parent's remembered id is stale (it was deleted, with everything below it, since it
+    // was looked up). Forget it and its descendants, find or recreate it, and create the folder there.
+    this.forget(driveKey, parent);
+    const freshId = await this.ensure(graph, driveKey, drivePath, parent, signal);
+    try {
+      return await this.createIn(graph, drivePath, freshId, folder, signal);
+    } catch (err) {
+      if (!isGraphStatus(err, 404)) throw err;
+      this.forget(driveKey, parent);
+      throw new TransientError(`The folder /${parent.join('/')} disappeared again while /${folder.join('/')} was being created in it`, { cause: err });
+    }
+  }
+
+  /**
+   * Creates the last level of `folder` in the folder `parentId`, or finds it when it is already
+   * there (409). Rejects with Graph's raw 404 when `parentId` is unknown, otherwise like `ensure`.
+   */
+  private async createIn(graph: GraphApi, drivePath: string, parentId: string, folder: readonly string[], signal?: AbortSignal): Promise<string> {
     const name = folder[folder.length - 1]!;
     const what = `Creating folder /${folder.join('/')}`;
     try {
@@ -87,7 +119,7 @@ export class FolderCache {
             '@microsoft.graph.conflictBehavior': 'fail',
           }),
         signal,
-        (err) => isGraphStatus(err, 409),
+        (err) => isGraphStatus(err, 409) || isGraphStatus(err, 404),
       )) as FolderItem;
       return created.id;
     } catch (err) {

@@ -16,6 +16,7 @@ export {
   microsoftGraphCredentials,
   MsalCredentialProvider,
   MicrosoftGraphCredentialsSchema,
+  TOKEN_THROTTLE_DEFAULT_MS,
   type MicrosoftGraphCredentialsConfig,
 } from './msal-credentials.js';
 

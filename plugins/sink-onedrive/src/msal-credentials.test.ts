@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { AuthError, ConfigError, TransientError, createLogger } from '@filing-sync/core';
 import { makeClientCertificate, startGraphDouble, trustTestCertificate, type GraphDouble } from '@filing-sync/doubles';
-import { microsoftGraphCredentials } from './msal-credentials.js';
+import { TOKEN_THROTTLE_DEFAULT_MS, microsoftGraphCredentials } from './msal-credentials.js';
 
 const logger = createLogger({ level: 'silent' });
 const TENANT = 'fabrikam.onmicrosoft.com';
@@ -86,6 +86,49 @@ describe('microsoft-graph credential provider (MSAL confidential client)', () =>
     const err = await provider.get(request).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(AuthError);
     expect((err as Error).message).to.match(/app-secret/).and.not.to.contain('wrong-secret-value');
+  });
+
+  describe('throttled or unavailable', () => {
+    const secretApp = () => {
+      graph.identity.register({ tenantId: TENANT, clientId: 'app-secret', clientSecret: 's3cr3t' });
+      return microsoftGraphCredentials.create(
+        { tenantId: TENANT, clientId: 'app-secret', clientSecret: 's3cr3t', authorityHost: graph.url },
+        { logger, stateDir: '.' },
+      );
+    };
+    const tokenRequests = () => graph.http.requests.filter((r) => r.method === 'POST' && r.url.includes('/oauth2/v2.0/token')).length;
+
+    it('gives TransientError with Retry-After for a 429, not AuthError, and the same while MSAL holds requests back', async () => {
+      const provider = secretApp();
+      graph.http.faults.script({ kind: '429', match: /oauth2\/v2\.0\/token/, retryAfterSeconds: 7 });
+      const err = await provider.get(request).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(TransientError);
+      expect((err as TransientError).retryAfterMs).to.equal(7000);
+      expect((err as Error).message).to.match(/throttling token requests for app app-secret/);
+
+      // MSAL now refuses the same request itself, without a status: still passing, with the time left.
+      const again = await provider.get(request).catch((e: unknown) => e);
+      expect(again).to.be.instanceOf(TransientError);
+      expect((again as TransientError).retryAfterMs).to.be.greaterThan(0).and.at.most(7000);
+      expect(tokenRequests()).to.equal(1);
+      expect(graph.identity.tokensIssued).to.equal(0);
+    });
+
+    it('waits the documented 60 s after a 503 without Retry-After', async () => {
+      const provider = secretApp();
+      graph.scriptError({ match: /oauth2\/v2\.0\/token/, status: 503, code: 'temporarily_unavailable', message: 'The service is temporarily unavailable.' });
+      const err = await provider.get(request).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(TransientError);
+      expect((err as TransientError).retryAfterMs).to.equal(TOKEN_THROTTLE_DEFAULT_MS).and.equal(60_000);
+    });
+
+    it('reads Retry-After of a 429 whose body is not JSON', async () => {
+      const provider = secretApp();
+      graph.scriptError({ match: /oauth2\/v2\.0\/token/, status: 429, code: '', noBody: true, headers: { 'retry-after': '5' } });
+      const err = await provider.get(request).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(TransientError);
+      expect((err as TransientError).retryAfterMs).to.equal(5000);
+    });
   });
 
   it('gives TransientError when the identity platform cannot be reached', async () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 // Types only: MSAL is loaded on the first token request (see MsalCredentialProvider.application).
 import type { ConfidentialClientApplication, Configuration } from '@azure/msal-node';
@@ -13,8 +14,18 @@ import {
   type CredentialRequest,
   type Logger,
   type Static,
+  parseRetryAfter,
 } from '@filing-sync/core';
 import { GRAPH_DEFAULT_SCOPE } from './graph-constants.js';
+import { RecordingNetworkClient, type FailedReply } from './msal-network.js';
+
+/**
+ * Wait asked of the engine after the identity platform throttled (429) or failed (5xx) a token
+ * request without a readable `Retry-After`: 60 s, the time Microsoft's throttling documentation
+ * names for client credentials and for which MSAL itself then refuses to send the same request.
+ * @public
+ */
+export const TOKEN_THROTTLE_DEFAULT_MS = 60_000;
 
 /**
  * The `credentials.microsoft-graph` config section: an app registration with a client secret or
@@ -67,6 +78,9 @@ export class MsalCredentialProvider implements CredentialProvider {
   readonly resources = ['microsoft-graph'] as const;
   private app: Promise<ConfidentialClientApplication> | undefined;
   private stale = false;
+  private readonly network = new RecordingNetworkClient();
+  /** Until when (epoch ms) MSAL holds token requests back after a 429/5xx it was answered. */
+  private throttledUntil = 0;
 
   constructor(
     private readonly config: MicrosoftGraphCredentialsConfig,
@@ -76,22 +90,59 @@ export class MsalCredentialProvider implements CredentialProvider {
   /**
    * A bearer token for the request's scopes (default `https://graph.microsoft.com/.default`).
    * Rejects with AuthError when the identity platform refuses the app (wrong secret, unknown
-   * client, no consent) and TransientError when it cannot be reached or is unavailable.
+   * client, no consent: a 4xx other than 429), and TransientError when it cannot be reached, is
+   * unavailable (5xx) or throttles the app (429), with `retryAfterMs` from its `Retry-After`, or
+   * {@link TOKEN_THROTTLE_DEFAULT_MS} when there is none.
    */
   async get(request: CredentialRequest, signal?: AbortSignal): Promise<Credential> {
     signal?.throwIfAborted();
     const app = await this.application();
     const skipCache = this.stale;
     this.stale = false;
+    // Our own correlation id, to find the reply of this very request among concurrent ones.
+    const correlationId = randomUUID();
     let result;
     try {
-      result = await app.acquireTokenByClientCredential({ scopes: [...(request.scopes ?? [GRAPH_DEFAULT_SCOPE])], skipCache });
+      result = await app.acquireTokenByClientCredential({ scopes: [...(request.scopes ?? [GRAPH_DEFAULT_SCOPE])], skipCache, correlationId });
     } catch (err) {
       if (skipCache) this.stale = true;
-      throw classify(err, this.config);
+      throw this.classify(err, this.network.take(correlationId));
+    } finally {
+      this.network.take(correlationId);
     }
     if (!result?.accessToken) throw new AuthError('The identity platform returned no access token for Microsoft Graph.');
     return { type: 'bearer', accessToken: result.accessToken, ...(result.expiresOn ? { expiresAt: result.expiresOn } : {}) };
+  }
+
+  /**
+   * MSAL's failures in the taxonomy. Throttling (429) and server errors (5xx) come first, as
+   * passing: TransientError with the wait asked for. MSAL then refuses the same request itself
+   * until that wait is over, with an error that has no status: inside that window it is the same
+   * TransientError with the time left. Other refusals (4xx, OAuth error codes) are AuthError;
+   * everything else (no reply, unreadable reply) is TransientError.
+   */
+  private classify(err: unknown, reply: FailedReply | undefined): Error {
+    if (err instanceof ConfigError) return err;
+    const c = this.config;
+    const e = err as { errorCode?: unknown; errorMessage?: string; message?: string; status?: number };
+    const status = e.status ?? reply?.status;
+    if (status === 429 || (status !== undefined && status >= 500 && status < 600)) {
+      const retryAfterMs = parseRetryAfter(reply?.retryAfter) ?? TOKEN_THROTTLE_DEFAULT_MS;
+      this.throttledUntil = Date.now() + retryAfterMs;
+      const why = status === 429 ? 'is throttling token requests' : `is unavailable (HTTP ${status})`;
+      return new TransientError(`The Microsoft identity platform ${why} for app ${c.clientId}; retrying in ${Math.ceil(retryAfterMs / 1000)} s`, {
+        cause: err,
+        retryAfterMs,
+      });
+    }
+    if (e.status === undefined && reply === undefined && Date.now() < this.throttledUntil) {
+      const retryAfterMs = this.throttledUntil - Date.now();
+      return new TransientError(`Token requests for app ${c.clientId} are held back after throttling for ${Math.ceil(retryAfterMs / 1000)} s more`, {
+        cause: err,
+        retryAfterMs,
+      });
+    }
+    return classify(err, c, reply);
   }
 
   /** Makes the next `get` fetch a fresh token instead of MSAL's cached one. */
@@ -137,6 +188,8 @@ export class MsalCredentialProvider implements CredentialProvider {
     return new ConfidentialClientApplication({
       auth,
       system: {
+        // Keeps the status and Retry-After of failed replies, which MSAL's errors do not carry.
+        networkClient: this.network,
         loggerOptions: {
           piiLoggingEnabled: false,
           loggerCallback: (_level, message) => logger.debug({ msal: message }, 'msal'),
@@ -155,11 +208,11 @@ function readKeyFile(file: string | undefined): string {
   }
 }
 
-/** MSAL's failures in the taxonomy: refusals are AuthError, everything else is passing. */
-function classify(err: unknown, config: MicrosoftGraphCredentialsConfig): Error {
-  if (err instanceof ConfigError) return err;
-  const e = err as { errorCode?: string; errorMessage?: string; message?: string; status?: number };
-  const code = e.errorCode ?? '';
+/** MSAL's other failures in the taxonomy: refusals are AuthError, everything else is passing. */
+function classify(err: unknown, config: MicrosoftGraphCredentialsConfig, reply: FailedReply | undefined): Error {
+  const e = err as { errorCode?: unknown; errorMessage?: string; message?: string; status?: number };
+  // A string for the identity platform's OAuth errors; anything else (a body of another form) is not a code.
+  const code = typeof e.errorCode === 'string' ? e.errorCode : '';
   const text = `${code}${e.errorMessage ? `: ${e.errorMessage.split('\n')[0]}` : ''}`;
   const refused = ['invalid_client', 'unauthorized_client', 'invalid_grant', 'invalid_scope', 'invalid_request', 'unsupported_grant_type', 'consent_required'];
   if (refused.includes(code) || (e.status !== undefined && e.status >= 400 && e.status < 500)) {
@@ -168,7 +221,8 @@ function classify(err: unknown, config: MicrosoftGraphCredentialsConfig): Error 
       action: 'Check tenantId, clientId and the client secret or certificate of the app registration, and that admin consent was granted.',
     });
   }
-  return new TransientError(`Could not obtain a Microsoft Graph token (${text || e.message || String(err)})`, { cause: err });
+  const answered = reply ? `HTTP ${reply.status}, ` : '';
+  return new TransientError(`Could not obtain a Microsoft Graph token (${answered}${text || e.message || String(err)})`, { cause: err });
 }
 
 /** Checks a section beyond its schema: exactly one of secret and certificate. */

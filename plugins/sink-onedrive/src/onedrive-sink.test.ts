@@ -130,6 +130,49 @@ describe('OneDrive sink against the Graph double', function () {
       expect(fx.graph.list(drive(), 'Projects/Surrey Court')).to.deep.equal(['x.eml']);
     });
 
+    it('recreates the target and a deleted folder above it on the retry, without a restart', async () => {
+      const sibling = await fx.sink(`onedrive://${driveId}/Projects/Harbour Bridge`);
+      await sink.create('1.eml', new BufferContent(Buffer.from('1')), { modifiedAt: SENT });
+      await sibling.create('h1.eml', new BufferContent(Buffer.from('h1')), { modifiedAt: SENT });
+      // A user deletes "Projects", whose id (and those below it) the sinks remember.
+      drive().remove(drive().child(drive().rootId, 'Projects')!.id);
+
+      // The first write finds its folder gone: passing, the engine retries.
+      expect(await rejection(sink.create('2.eml', new BufferContent(Buffer.from('2')), { modifiedAt: SENT }))).to.be.instanceOf(TransientError);
+      const retried = await sink.create('2.eml', new BufferContent(Buffer.from('2')), { modifiedAt: SENT });
+      expect(retried.created).to.equal(true);
+      expect(fx.graph.list(drive(), 'Projects/Surrey Court')).to.deep.equal(['2.eml']);
+      // The stale parent was dropped with what is below it, so the other target under it is found
+      // missing and recreated at once, under the new "Projects".
+      expect((await sibling.create('h2.eml', new BufferContent(Buffer.from('h2')), { modifiedAt: SENT })).created).to.equal(true);
+      expect(fx.graph.list(drive(), 'Projects')).to.deep.equal(['Harbour Bridge', 'Surrey Court']);
+      expect(fx.graph.list(drive(), 'Projects/Harbour Bridge')).to.deep.equal(['h2.eml']);
+    });
+
+    it('gives TransientError when a parent disappears again while its child is being recreated, and goes on next time', async () => {
+      await sink.create('1.eml', new BufferContent(Buffer.from('1')), { modifiedAt: SENT });
+      drive().remove(drive().walk(drive().rootId, ['Projects', 'Surrey Court'])!.id);
+      expect(await rejection(sink.create('2.eml', new BufferContent(Buffer.from('2')), { modifiedAt: SENT }))).to.be.instanceOf(TransientError);
+      // Creating "Surrey Court" is answered 404 twice, as if "Projects" were being deleted meanwhile.
+      for (let i = 0; i < 2; i++) fx.graph.scriptError({ match: /^POST .*\/children$/, status: 404, code: 'itemNotFound' });
+      const err = await rejection(sink.create('2.eml', new BufferContent(Buffer.from('2')), { modifiedAt: SENT }));
+      expect(err).to.be.instanceOf(TransientError);
+      expect((err as Error).message).to.match(/\/Projects disappeared again while \/Projects\/Surrey Court was being created/);
+      expect((await sink.create('2.eml', new BufferContent(Buffer.from('2')), { modifiedAt: SENT })).created).to.equal(true);
+      expect(fx.graph.list(drive(), 'Projects/Surrey Court')).to.deep.equal(['2.eml']);
+    });
+
+    it('check() recreates a target whose folder or a folder above it was deleted, instead of saying missing', async () => {
+      await sink.create('1.eml', new BufferContent(Buffer.from('1')), { modifiedAt: SENT });
+      drive().remove(drive().child(drive().rootId, 'Projects')!.id);
+
+      expect(await sink.check()).to.equal('writable');
+      expect(fx.graph.list(drive(), 'Projects/Surrey Court')).to.deep.equal([]);
+      // The write that follows goes straight into the recreated folder.
+      expect((await sink.create('2.eml', new BufferContent(Buffer.from('2')), { modifiedAt: SENT })).created).to.equal(true);
+      expect(fx.graph.list(drive(), 'Projects/Surrey Court')).to.deep.equal(['2.eml']);
+    });
+
     it('check() creates the folder and reports writable, denied or missing', async () => {
       expect(await sink.check()).to.equal('writable');
       expect(fx.graph.list(drive(), 'Projects')).to.deep.equal(['Surrey Court']);

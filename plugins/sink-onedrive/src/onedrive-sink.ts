@@ -26,6 +26,15 @@ import { GRAPH_MAX_FILE_SIZE } from './graph-constants.js';
 
 export { GRAPH_MAX_FILE_SIZE } from './graph-constants.js';
 
+/**
+ * Characters kept for the drive root's server-relative path until the drive is resolved: a OneDrive
+ * for Business root is `/personal/<user principal name>/Documents`, about 133 characters for the
+ * longest user name Entra ID allows, so 150 leaves room for any OneDrive root and most site and
+ * library addresses.
+ * @public
+ */
+export const UNRESOLVED_ROOT_PATH_LENGTH = 150;
+
 /** What an {@link OneDriveSink} is made of; built by the factory. */
 export interface OneDriveSinkParts {
   graph: GraphApi;
@@ -47,7 +56,8 @@ export interface OneDriveSinkParts {
 export class OneDriveSink implements Sink {
   readonly capabilities: SinkCapabilities;
   readonly displayPath: string;
-  readonly folderPathLength: number;
+  /** The drive root's server-relative path once the drive is resolved (see {@link folderPathLength}). */
+  private rootPath: string | undefined;
   private resolved: Promise<ResolvedDrive> | undefined;
 
   constructor(private readonly parts: OneDriveSinkParts) {
@@ -63,40 +73,81 @@ export class OneDriveSink implements Sink {
     const folder = t.folder.join('/');
     if (t.kind === 'sharepoint') {
       this.displayPath = `https://${t.host}${t.sitePath === '/' ? '' : t.sitePath}/${[t.library, ...t.folder].join('/')}`;
-      // Microsoft's 400-character limit counts the decoded path from the host on.
-      this.folderPathLength = `${t.sitePath === '/' ? '' : t.sitePath}/${[t.library, ...t.folder].join('/')}/`.length;
     } else {
       this.displayPath = t.kind === 'me' ? `onedrive:/${folder}` : `onedrive://${t.driveId}/${folder}`;
-      this.folderPathLength = `/${folder}${folder ? '/' : ''}`.length;
     }
+  }
+
+  /**
+   * Length of the target folder as SharePoint counts it for its 400-character limit: the decoded
+   * server-relative path, `/personal/<user>/Documents/<folder>/` or
+   * `/sites/<site>/<library URL name>/<folder>/`. Exact once the drive is resolved (by `check`,
+   * `stat` or `create`), taken from the drive's or library's `webUrl`; before that a conservative
+   * estimate that keeps {@link UNRESOLVED_ROOT_PATH_LENGTH} characters for the root (or, for
+   * `sharepoint://`, the site and library as typed plus that much, as the typed name may be the
+   * shorter display name). Never throws.
+   */
+  get folderPathLength(): number {
+    const t = this.parts.target;
+    const folder = `/${t.folder.map((s) => `${s}/`).join('')}`;
+    if (this.rootPath !== undefined) return this.rootPath.length + folder.length;
+    const typed = t.kind === 'sharepoint' ? `${t.sitePath === '/' ? '' : t.sitePath}/${t.library}`.length : 0;
+    return typed + UNRESOLVED_ROOT_PATH_LENGTH + folder.length;
   }
 
   /**
    * Resolves the drive, finds or creates the target folder, and proves that a file may be added
    * there by opening an upload session for a probe name and cancelling it at once (nothing is
    * stored, nothing lands in the recycle bin): `writable`, `denied` when Graph refuses (403),
-   * `missing` when the site, library or drive does not exist. Rejects with AuthError or
-   * TransientError like {@link create}.
+   * `missing` when the site, library or drive does not exist. A remembered folder id that turns
+   * out stale (the folder or one above it was deleted) is forgotten and the folder recreated, so
+   * that is `writable` too. Rejects with AuthError or TransientError like {@link create}
+   * (TransientError also when the folder vanishes again while it is being checked).
    */
   async check(signal?: AbortSignal): Promise<TargetAccess> {
     try {
       const drive = await this.drive(signal);
       const { graph, folders } = this.parts;
-      const parentId = await folders.ensure(graph, drive.driveKey, drive.drivePath, drive.folder, signal);
-      const probe = `.filing-sync-check-${randomUUID()}.tmp`;
-      const session = (await graph.call(
-        `Checking that files may be added to ${this.displayPath}`,
-        (api) =>
-          api(`${drive.drivePath}/items/${encodeURIComponent(parentId)}:/${encodeURIComponent(probe)}:/createUploadSession`).post({
-            item: { '@microsoft.graph.conflictBehavior': 'fail', name: probe },
-          }),
-        signal,
-      )) as { uploadUrl: string };
-      await graph.call('Cancelling the check upload session', (api) => api(session.uploadUrl).delete(), signal).catch(() => undefined);
+      const folderId = await folders.ensure(graph, drive.driveKey, drive.drivePath, drive.folder, signal);
+      try {
+        await this.probe(drive, folderId, signal);
+      } catch (err) {
+        if (!isGraphStatus(err, 404)) throw err;
+        // The remembered folder id is stale: the folder (or one above it) was deleted since it was
+        // looked up. Forget it, find or recreate the folder, and probe that.
+        folders.forget(drive.driveKey, drive.folder);
+        const fresh = await folders.ensure(graph, drive.driveKey, drive.drivePath, drive.folder, signal);
+        await this.probe(drive, fresh, signal).catch((again: unknown) => {
+          if (!isGraphStatus(again, 404)) throw again;
+          folders.forget(drive.driveKey, drive.folder);
+          throw new TransientError(`The folder ${this.displayPath} disappeared again while it was being checked`, { cause: again });
+        });
+      }
       return 'writable';
     } catch (err) {
       return accessFromError(err);
     }
+  }
+
+  /**
+   * Opens an upload session for a probe name in the folder and cancels it at once. Rejects with
+   * Graph's raw 404 when the folder id is unknown (so the caller can tell a stale id), otherwise
+   * like {@link GraphApi.call}.
+   */
+  private async probe(drive: ResolvedDrive, folderId: string, signal?: AbortSignal): Promise<void> {
+    const { graph } = this.parts;
+    // Short, so that it fits wherever a file name still fits (the path limit counts it too).
+    const probe = `.fs-${randomUUID().slice(0, 8)}.tmp`;
+    const session = (await graph.call(
+      `Checking that files may be added to ${this.displayPath}`,
+      (api) =>
+        api(`${drive.drivePath}/items/${encodeURIComponent(folderId)}:/${encodeURIComponent(probe)}:/createUploadSession`).post({
+          item: { '@microsoft.graph.conflictBehavior': 'fail', name: probe },
+        }),
+      signal,
+      (err) => isGraphStatus(err, 404),
+    )) as { uploadUrl: string };
+    await graph.call('Cancelling the check upload session', (api) => api(session.uploadUrl).delete(), signal).catch(() => undefined);
   }
 
   /** The file or folder called `name` in the target folder, or `undefined`. Never creates anything. */
@@ -121,7 +172,8 @@ export class OneDriveSink implements Sink {
     const { graph, folders, config } = this.parts;
     const parentId = await folders.ensure(graph, drive.driveKey, drive.drivePath, drive.folder, signal);
     const parentGone = (err: unknown): never => {
-      // The folder was removed behind our back: forget its id so the retry recreates it.
+      // The folder was removed behind our back: forget its id so the retry recreates it (and,
+      // should a folder above it be gone too, the folder cache recreates that on the way).
       folders.forget(drive.driveKey, drive.folder);
       throw new TransientError(`The folder ${this.displayPath} disappeared while writing "${name}"`, { cause: err });
     };
@@ -189,7 +241,11 @@ export class OneDriveSink implements Sink {
 
   private drive(signal?: AbortSignal): Promise<ResolvedDrive> {
     if (!this.resolved) {
-      const resolving = this.parts.resolver.resolve(this.parts.graph, this.parts.target, signal);
+      const resolving = this.parts.resolver.resolve(this.parts.graph, this.parts.target, signal).then((drive) => {
+        // Known before any caller goes on, so names made after check() fit the real path.
+        this.rootPath = drive.rootPath;
+        return drive;
+      });
       this.resolved = resolving;
       resolving.catch(() => {
         if (this.resolved === resolving) this.resolved = undefined;

@@ -3,9 +3,10 @@ import { WINDOWS_RESERVED_NAMES, type PathRules } from '@filing-sync/core';
 /**
  * Naming rules of OneDrive for work or school and SharePoint document libraries, as Microsoft
  * documents them ("Restrictions and limitations in OneDrive and SharePoint"): no
- * `" * : < > ? / \ |`, no leading or trailing spaces, no trailing dot, no name starting with `~$`
- * or `_vti_`, not `.lock`, `desktop.ini` or a device name (`CON`…`LPT9`, also `COM0`/`LPT0`), and
- * the whole decoded path under 400 characters. Names are case-insensitive.
+ * `" * : < > ? / \ |`, no leading or trailing spaces, no trailing dot, no name starting with `~$`,
+ * no `_vti_` anywhere in a name, not `.lock`, `desktop.ini` or a device name (`CON`…`LPT9`, also
+ * `COM0`/`LPT0`), and the whole decoded path under 400 characters (the sink's `folderPathLength`
+ * counts the server-relative path of its folder). Names are case-insensitive.
  * @public
  */
 export const GRAPH_PATH_RULES: PathRules = {
@@ -13,7 +14,9 @@ export const GRAPH_PATH_RULES: PathRules = {
   replacement: '_',
   reservedNames: [...WINDOWS_RESERVED_NAMES, 'COM0', 'LPT0'],
   reservedFileNames: ['.lock', 'desktop.ini'],
-  forbiddenPrefixes: ['~$', '_vti_'],
+  forbiddenPrefixes: ['~$'],
+  // Anywhere, not only first: our names start with a time stamp, so a subject's `_vti_` never is.
+  forbiddenSubstrings: ['_vti_'],
   noTrailingDots: true,
   noTrailingSpaces: true,
   noLeadingSpaces: true,

@@ -4,4 +4,4 @@
  * OneDrive or SharePoint target is first used.
  * @packageDocumentation
  */
-export { OneDriveSink, type OneDriveSinkParts } from './onedrive-sink.js';
+export { OneDriveSink, UNRESOLVED_ROOT_PATH_LENGTH, type OneDriveSinkParts } from './onedrive-sink.js';

@@ -55,6 +55,22 @@ describe('target URIs and drive resolution', () => {
       expect(a.displayPath).to.equal('https://contoso.sharepoint.com/sites/Projects/Shared Documents/Surrey Court');
     });
 
+    it('reads a drive once for its webUrl, for every target in it, and names a missing drive', async () => {
+      const drive = fx.graph.addDrive('b!ops', 'Operations');
+      const a = await fx.sink(`onedrive://${drive.id}/A`);
+      const b = await fx.sink(`onedrive://${drive.id}/B/C`);
+      expect(await a.check()).to.equal('writable');
+      expect(await b.check()).to.equal('writable');
+      expect(fx.graph.http.requests.filter((r) => /^\/v1\.0\/drives\/[^/]+\?/.test(r.url))).to.have.length(1);
+      // The double's drive lives at /personal/operations_contoso_onmicrosoft_com/Documents.
+      expect(b.folderPathLength).to.equal('/personal/operations_contoso_onmicrosoft_com/Documents/B/C/'.length);
+
+      const gone = await fx.sink('onedrive://b!no-such-drive/x');
+      const err = await gone.create('a.eml', new BufferContent(Buffer.from('a')), { modifiedAt: SENT }).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(TargetMissing);
+      expect((err as Error).message).to.match(/The drive of onedrive:\/\/b!no-such-drive\/x does not exist/);
+    });
+
     it('reports a missing site or library as TargetMissing / check() missing', async () => {
       fx.graph.addSite('contoso.sharepoint.com', '/sites/Projects');
       const noSite = await fx.sink('sharepoint://contoso.sharepoint.com/sites/Nope/Shared Documents/x');

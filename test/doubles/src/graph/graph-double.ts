@@ -6,7 +6,7 @@ import { readBody, readJson, sendEmpty, sendJson } from '../kit/http.js';
 import { startDouble, type RunningDouble } from '../kit/server.js';
 import { DriveStore, type StoredItem } from './drive-store.js';
 import { sendGraphError } from './graph-errors.js';
-import { IdentityDouble } from './identity.js';
+import { IdentityDouble, sendIdentityError } from './identity.js';
 
 /** Upload fragments must be multiples of this size, except the last (Graph's rule). */
 export const GRAPH_FRAGMENT_UNIT = 320 * 1024;
@@ -22,7 +22,11 @@ export interface SiteRecord {
   drives: DriveStore[];
 }
 
-/** An error the test asked for, answered to the next matching request. */
+/**
+ * An error the test asked for, answered to the next matching request: in Graph's error form, or
+ * on the identity platform's routes (`/{tenant}/oauth2/v2.0/token` …) in its OAuth 2.0 form with
+ * `code` as `error` and `message` as `error_description`.
+ */
 export interface ScriptedGraphError {
   /** Matched against `METHOD url` (url with query). */
   match: RegExp;
@@ -57,7 +61,12 @@ export interface GraphDoubleOptions {
   faults?: FaultPlan;
   /** Added to every answer, in ms (benchmarks of a far-away Graph). */
   latencyMs?: number;
-  /** Longest item path (from the drive root, decoded) before `pathIsTooLong`; Graph's limit is 400. */
+  /**
+   * Length at which an item's path is refused with `pathIsTooLong`, counted as SharePoint counts
+   * it: the decoded server-relative path, i.e. the path of the drive's `webUrl`
+   * (`/personal/<user>/Documents`, `/sites/<site>/Shared Documents`) followed by the item's path
+   * from the drive root. Default 400 ("can't contain more than 400 characters", so 399 is kept).
+   */
   maxPathLength?: number;
 }
 
@@ -77,8 +86,10 @@ interface Reply {
  * id and by path, `PUT …/content` with `@microsoft.graph.conflictBehavior`, upload sessions with
  * `Content-Range` fragments in multiples of 320 KiB and `nextExpectedRanges`, folder creation
  * with `409 nameAlreadyExists`, site and library lookup, `{"error":{"code","message"}}` bodies,
- * 401 `InvalidAuthenticationToken` for expired tokens, 403, 507, `pathIsTooLong`, and 429/503 with
- * `Retry-After` through the kit's fault injection.
+ * 401 `InvalidAuthenticationToken` for expired tokens, 403, 507, `pathIsTooLong` (on the decoded
+ * server-relative path, as SharePoint counts it), drives with the `webUrl` Graph reports, and
+ * 429/503 with `Retry-After` through the kit's fault injection (on the identity platform's routes
+ * in its OAuth 2.0 error form).
  */
 export class GraphDouble {
   readonly identity: IdentityDouble;
@@ -110,14 +121,21 @@ export class GraphDouble {
       https: true,
       faults: options.faults,
       ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}),
-      errorReply: (res, status, retryAfter) =>
+      errorReply: (res, status, retryAfter) => {
+        const headers = { 'retry-after': String(retryAfter) };
+        // The identity platform answers in its own (OAuth 2.0) error form, Graph in its own.
+        if (isIdentityRequest(res.req?.url)) {
+          const description = status === 429 ? 'Too many requests; retry after the time in Retry-After.' : 'The service is temporarily unavailable.';
+          return sendIdentityError(res, status, 'temporarily_unavailable', description, headers);
+        }
         sendGraphError(
           res,
           status,
           status === 429 ? 'activityLimitReached' : 'serviceNotAvailable',
           status === 429 ? 'The request has been throttled' : 'Service unavailable',
-          { headers: { 'retry-after': String(retryAfter) } },
-        ),
+          { headers },
+        );
+      },
       handler: (req, res) => double.handle(req, res),
     });
     return double;
@@ -139,9 +157,16 @@ export class GraphDouble {
     return this.server;
   }
 
-  /** Adds a drive reachable as `/drives/{id}`. */
+  /**
+   * Adds a drive reachable as `/drives/{id}`. Its `webUrl` is, unless given, the form Graph
+   * reports: a OneDrive for Business drive lives in its owner's personal site,
+   * `https://contoso-my.sharepoint.com/personal/<user principal name with @ and . as _>/Documents`
+   * (the owner here is `<name>@contoso.onmicrosoft.com`); a library made without a site lives at
+   * `https://contoso.sharepoint.com/sites/<name>/Shared%20Documents`; a personal (consumer) drive
+   * at `https://onedrive.live.com/?cid=<id>`.
+   */
   addDrive(id: string, name: string, driveType: 'personal' | 'business' | 'documentLibrary' = 'business', webUrl?: string): DriveStore {
-    const drive = new DriveStore(id, name, driveType, webUrl ?? `https://contoso-my.sharepoint.com/personal/${id}/Documents`);
+    const drive = new DriveStore(id, name, driveType, webUrl ?? defaultDriveWebUrl(id, name, driveType));
     this.drives.set(id, drive);
     return drive;
   }
@@ -220,6 +245,7 @@ export class GraphDouble {
       if (s.afterEffect) await this.discardingReply(res, () => this.route(req, res));
       else req.resume();
       if (s.noBody) sendEmpty(res, s.status, s.headers);
+      else if (isIdentityRequest(req.url)) sendIdentityError(res, s.status, s.code, s.message ?? s.code, s.headers);
       else sendGraphError(res, s.status, s.code, s.message ?? s.code, { innerCode: s.innerCode, headers: s.headers });
       return;
     }
@@ -468,10 +494,12 @@ export class GraphDouble {
   private checkName(drive: DriveStore, parent: StoredItem, name: string): Reply | undefined {
     const invalid = (): Reply => ({ status: 400, code: 'invalidRequest', message: 'One of the provided arguments is not acceptable.' });
     if (name === '' || /["*:<>?/\\|\u0000-\u001f]/.test(name) || name !== name.trim() || name.endsWith('.')) return invalid();
-    if (/^(con|prn|aux|nul|com[0-9]|lpt[0-9]|\.lock|desktop\.ini|_vti_)$/i.test(name)) return invalid();
-    if (name.startsWith('~$') || /^_vti_/i.test(name)) return invalid();
+    if (/^(con|prn|aux|nul|com[0-9]|lpt[0-9]|\.lock|desktop\.ini)$/i.test(name)) return invalid();
+    // "_vti_ can't appear anywhere in a file name"; "~$" only at the start.
+    if (name.startsWith('~$') || /_vti_/i.test(name)) return invalid();
     const parentPath = drive.pathOf(parent);
-    const full = parentPath ? `${parentPath}/${name}` : name;
+    // SharePoint counts the decoded path from the host on: the drive's own path, then the item's.
+    const full = `${serverRelativePath(drive)}/${parentPath ? `${parentPath}/` : ''}${name}`;
     if (full.length >= this.maxPathLength) {
       return { status: 400, code: 'invalidRequest', message: 'The path is too long.', innerCode: 'pathIsTooLong' };
     }
@@ -564,6 +592,23 @@ function parseItemRef(ref: string): ItemRef | undefined {
   if (rest === '' || rest === '/') return { base, path, action: undefined };
   const m = /^\/([A-Za-z]+)$/.exec(rest);
   return m ? { base, path, action: m[1] } : undefined;
+}
+
+/** `/oauth2/v2.0/token` and the other identity-platform routes, which answer errors their own way. */
+function isIdentityRequest(url: string | undefined): boolean {
+  return /^\/[^/]+\/(oauth2\/v2\.0\/|v2\.0\/\.well-known\/)/.test(url ?? '');
+}
+
+function defaultDriveWebUrl(id: string, name: string, driveType: 'personal' | 'business' | 'documentLibrary'): string {
+  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '_') || 'user';
+  if (driveType === 'personal') return `https://onedrive.live.com/?cid=${encodeURIComponent(id)}`;
+  if (driveType === 'documentLibrary') return `https://contoso.sharepoint.com/sites/${slug}/Shared%20Documents`;
+  return `https://contoso-my.sharepoint.com/personal/${slug}_contoso_onmicrosoft_com/Documents`;
+}
+
+/** The decoded path of the drive's `webUrl`, without a trailing slash (`''` for a consumer drive). */
+function serverRelativePath(drive: DriveStore): string {
+  return decodeURIComponent(new URL(drive.webUrl).pathname).replace(/\/+$/, '');
 }
 
 function trimSlashes(path: string): string {

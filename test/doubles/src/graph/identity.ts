@@ -1,4 +1,4 @@
-import { X509Certificate, createPublicKey, randomBytes, verify, constants } from 'node:crypto';
+import { X509Certificate, createPublicKey, randomBytes, randomUUID, verify, constants } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, sendJson } from '../kit/http.js';
 import { UserSignIn } from './user-sign-in.js';
@@ -28,6 +28,20 @@ export interface IssueOptions {
   lifetimeSeconds?: number;
   /** A user's token (delegated) rather than an application's. */
   delegated?: boolean;
+}
+
+/**
+ * Writes an identity-platform error reply: the OAuth 2.0 form (`error`, `error_description`) with
+ * the platform's `timestamp`, `trace_id` and `correlation_id`, as its token endpoint answers every
+ * failure, throttling (429 with `Retry-After`) included.
+ */
+export function sendIdentityError(res: ServerResponse, status: number, error: string, description: string, headers?: Record<string, string>): void {
+  sendJson(
+    res,
+    status,
+    { error, error_description: description, timestamp: new Date().toISOString(), trace_id: randomUUID(), correlation_id: randomUUID() },
+    headers,
+  );
 }
 
 /**
