@@ -72,7 +72,11 @@ export type CreateResult =
 export interface Sink {
   /** What this sink can do. */
   readonly capabilities: SinkCapabilities;
-  /** Length of the target folder path in `pathRules.lengthUnit`, including a trailing separator. */
+  /**
+   * Length of the target folder path in `pathRules.lengthUnit`, including a trailing separator, as the service
+   * counts it against `maxPathLength`. A sink that learns its full path only from the service may give a
+   * conservative estimate until its first `check`; the engine checks a target before naming a file for it.
+   */
   readonly folderPathLength: number;
   /** The target folder as a user would recognise it (local path or service path). */
   readonly displayPath: string;

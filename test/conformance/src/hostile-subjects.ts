@@ -38,4 +38,5 @@ export const HOSTILE_SUBJECTS: readonly HostileSubject[] = [
   { id: 'url-chars', subject: 'Invoice 100% #5 & a+b=c ?x=1 %2F %00', why: 'characters with a meaning in URLs' },
   { id: 'lone-surrogate', subject: 'broken \ud800 surrogate', why: 'a lone UTF-16 surrogate (invalid Unicode)' },
   { id: 'desktop-ini', subject: 'desktop.ini', why: 'a name Windows Explorer treats specially' },
+  { id: 'vti-inside', subject: 'Re: site_vti_bin access', why: 'SharePoint refuses _vti_ anywhere in a name' },
 ];

@@ -26,6 +26,7 @@ export function nameProblems(name: string, rules: PathRules, folderPathLength: n
   if (rules.reservedNames.some((r) => r.toUpperCase() === stem || r.toUpperCase() === name.toUpperCase())) problems.push('a reserved name');
   if (rules.reservedFileNames?.some((r) => r.toLowerCase() === name.toLowerCase())) problems.push('a reserved file name');
   for (const p of rules.forbiddenPrefixes ?? []) if (name.toLowerCase().startsWith(p.toLowerCase())) problems.push(`starts with ${JSON.stringify(p)}`);
+  for (const p of rules.forbiddenSubstrings ?? []) if (name.toLowerCase().includes(p.toLowerCase())) problems.push(`contains ${JSON.stringify(p)}`);
   if (rules.noTrailingDots && name.endsWith('.')) problems.push('ends with a dot');
   if (rules.noTrailingSpaces && name.endsWith(' ')) problems.push('ends with a space');
   if (rules.noLeadingSpaces && name.startsWith(' ')) problems.push('starts with a space');
