@@ -63,4 +63,15 @@ describe('LeaseKeeper', () => {
     await keeper.release();
     expect(second.aborted, 'work still running under a released lease stops').to.equal(true);
   });
+
+  it('stops the work under a lost lease even when the observer that is told fails', async () => {
+    const keeper = new LeaseKeeper(source(() => new Promise(() => undefined)), 'test', TTL, logger, (s) => {
+      if (s.state === 'lost') throw new Error('the status store cannot be written');
+    });
+    await keeper.acquire(new AbortController().signal);
+    const lost = keeper.lost;
+    await new Promise<void>((resolve) => lost.addEventListener('abort', () => resolve()));
+    expect(lost.reason).to.be.instanceOf(LeaseLost);
+    await keeper.release();
+  });
 });

@@ -65,7 +65,7 @@ export class LeaseKeeper {
         this.stopRenewing = new AbortController();
         this.renewal = this.renewLoop();
         this.logger.info({ holder: lease.holder, expiresAt: lease.expiresAt.toISOString() }, 'tenant lease acquired');
-        this.onState({ state: 'held', lease });
+        this.tell({ state: 'held', lease });
         return lease;
       } catch (raw) {
         if (signal.aborted) throw raw;
@@ -76,7 +76,7 @@ export class LeaseKeeper {
             this.logger.warn({ holder: err.holder, expiresAt: err.expiresAt.toISOString() }, `standing by: the tenant lease is held by ${err.holder} until ${err.expiresAt.toISOString()}`);
             announced = key;
           }
-          this.onState({ state: 'standing-by', holder: err.holder, expiresAt: err.expiresAt });
+          this.tell({ state: 'standing-by', holder: err.holder, expiresAt: err.expiresAt });
           // Try again soon after it could lapse, but at least every ttl/3 in case it was released.
           const wait = Math.min(Math.max(250, (err.retryAfterMs ?? 0) + 100), Math.max(1000, this.ttlMs / 3));
           await sleep(wait, undefined, { signal });
@@ -96,9 +96,10 @@ export class LeaseKeeper {
     if (!this.lease) return;
     this.lease = undefined;
     this.stopRenewing.abort();
-    this.logger.error({ err: reason }, 'tenant lease lost; writing stops');
-    this.onState({ state: 'lost', reason });
+    // Writing stops first: nothing an observer does may delay or prevent it.
     this.lostController.abort(new LeaseLost(reason));
+    this.logger.error({ err: reason }, 'tenant lease lost; writing stops');
+    this.tell({ state: 'lost', reason });
   }
 
   /** Stops renewing and gives the lease back; work still listening to {@link LeaseKeeper.lost} stops. Never rejects. */
@@ -116,7 +117,7 @@ export class LeaseKeeper {
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, 'could not release the tenant lease; it lapses by itself');
     }
-    this.onState({ state: 'released' });
+    this.tell({ state: 'released' });
   }
 
   private async renewLoop(): Promise<void> {
@@ -155,6 +156,15 @@ export class LeaseKeeper {
         this.markLost(reason);
         return;
       }
+    }
+  }
+
+  /** Tells the observer; an observer that throws (a status store that cannot be written) is logged, not obeyed. */
+  private tell(state: LeaseState): void {
+    try {
+      this.onState(state);
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message, state: state.state }, 'a lease observer failed');
     }
   }
 
