@@ -19,6 +19,8 @@ describe('Box error mapping', () => {
     ['503 with retry-after', boxError(503, 'unavailable', { 'retry-after': '2' }), TransientError, 2000],
     ['500', boxError(500, 'internal_server_error'), TransientError],
     ['409 operation_blocked_temporary', boxError(409, 'operation_blocked_temporary', { 'retry-after': '1' }), TransientError, 1000],
+    ['409 name_temporarily_reserved (a concurrent upload of the name)', boxError(409, 'name_temporarily_reserved'), TransientError],
+    ['400 parts_mismatch from a commit, waiting at least a second', boxError(400, 'parts_mismatch'), TransientError, 1000],
     ['401 after re-authentication', boxError(401, 'unauthorized'), AuthError],
     ['403 access_denied_insufficient_permissions', boxError(403, 'access_denied_insufficient_permissions'), PermissionDenied],
     ['403 file_size_limit_exceeded', boxError(403, 'file_size_limit_exceeded'), PermanentError],

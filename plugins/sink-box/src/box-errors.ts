@@ -12,6 +12,14 @@ import {
   toFilingSyncError,
 } from '@filing-sync/core';
 
+/**
+ * Least wait before committing again after `parts_mismatch`: Box's parts list can lag the last part
+ * for a moment (rclone's Box backend waits 10 s and commits again), so an instant retry would only
+ * meet the same answer.
+ * @public
+ */
+export const PARTS_MISMATCH_WAIT_MS = 1_000;
+
 /** Status and `code` of a Box API error, or `undefined` for anything else. */
 export function boxErrorCode(err: unknown): { status: number; code: string } | undefined {
   if (!(err instanceof BoxApiError)) return undefined;
@@ -50,6 +58,12 @@ export function nameInUse(err: unknown): { type: string; id: string; sha1?: stri
  * - 404 → {@link TargetMissing} (the folder went away);
  * - 429, 5xx, 409 `operation_blocked_temporary` → {@link TransientError} with `retryAfterMs` from
  *   `retry-after` (read case-insensitively: the SDK lower-cases header names);
+ * - 409 `name_temporarily_reserved` → {@link TransientError}: Box holds the name for another
+ *   request creating the same item ("Wait and then retry the request, or wait and check the parent
+ *   folder to see if the name is in use"); the next attempt finds the name free or taken;
+ * - 400 `parts_mismatch` from an upload-session commit → {@link TransientError} (waiting at least
+ *   {@link PARTS_MISMATCH_WAIT_MS}): Box answers it for a moment after the last part while its parts
+ *   list catches up, and a list that really differs is fixed by a new session, never by giving up;
  * - 400 `item_name_invalid` / `item_name_too_long` and other 4xx → {@link PermanentError};
  * - no response (reset, refused, timeout) → {@link TransientError}.
  * @public
@@ -70,6 +84,13 @@ export function mapBoxError(err: unknown, what: string): FilingSyncError {
     if (status === 403) return new PermissionDenied(message, options);
     if (status === 404) return new TargetMissing(message, options);
     if (code === 'operation_blocked_temporary') return new TransientError(message, { ...options, retryAfterMs: parseRetryAfter(retryAfter) });
+    // Another request is creating an item of this name; waiting settles it either way.
+    if (code === 'name_temporarily_reserved') {
+      return new TransientError(message, { ...options, retryAfterMs: parseRetryAfter(retryAfter), action: 'Nothing: it is tried again once the other upload of this name has finished.' });
+    }
+    if (code === 'parts_mismatch') {
+      return new TransientError(message, { ...options, retryAfterMs: parseRetryAfter(retryAfter) ?? PARTS_MISMATCH_WAIT_MS });
+    }
     return httpStatusError(status, message, { ...options, ...(retryAfter === undefined ? {} : { retryAfter }) });
   }
   if (err instanceof BoxSdkError) {

@@ -1,13 +1,22 @@
 import type { BoxClient } from 'box-node-sdk';
-import { TargetMissing } from '@filing-sync/core';
-import { mapBoxError, nameInUse } from './box-errors.js';
+import { PermissionDenied, TargetMissing } from '@filing-sync/core';
+import { boxErrorCode, mapBoxError, nameInUse } from './box-errors.js';
+
+/** Items per page when a folder is looked up by listing its parent (Box's largest page). */
+const PAGE = 1000;
 
 /**
  * Turns a folder path into a Box folder id, creating missing folders level by level from the
  * root folder (`0`, or a configured shared folder): each level is created, and a 409 `item_name_in_use` naming a folder yields that
- * folder's id. Ids are cached per path (case-insensitively, as Box compares names).
+ * folder's id. A 403 on creating a level is not taken as "denied" at once: Box does not document
+ * whether it checks the parent's permission or the name first, and an account may write to a
+ * folder whose parent it may only view (a collaboration on the sub-folder), so the level is then
+ * looked up in its parent's listing and used when it is there. Ids are cached per path
+ * (case-insensitively, as Box compares names).
  * Rejects with {@link TargetMissing} when a file stands where a folder should be,
- * {@link PermissionDenied} when creating is refused, and as {@link mapBoxError} otherwise.
+ * {@link PermissionDenied} when a missing level may not be created, and as {@link mapBoxError}
+ * otherwise (a {@link TransientError} for 409 `name_temporarily_reserved`, a folder another
+ * request is creating at the same moment).
  * @public
  */
 export class BoxFolderResolver {
@@ -18,7 +27,7 @@ export class BoxFolderResolver {
     private readonly rootId = '0',
   ) {}
 
-  /** The id of the folder at `segments` below the root. */
+  /** The id of the folder at `segments` below the root. Rejects as the class describes. */
   async resolve(segments: readonly string[]): Promise<string> {
     let parent = this.rootId;
     for (let i = 0; i < segments.length; i++) {
@@ -34,7 +43,7 @@ export class BoxFolderResolver {
     return parent;
   }
 
-  /** Drops cached ids (after Box said a folder is gone). */
+  /** Drops cached ids (after Box said a folder is gone). Never throws. */
   forget(): void {
     this.ids.clear();
   }
@@ -46,7 +55,25 @@ export class BoxFolderResolver {
       const taken = nameInUse(err);
       if (taken?.type === 'folder' && taken.id) return taken.id;
       if (taken) throw new TargetMissing(`A file named "${name}" stands where the folder /${path.join('/')} should be in Box.`, { cause: err });
-      throw mapBoxError(err, `creation of folder /${path.join('/')}`);
+      const refused = mapBoxError(err, `creation of folder /${path.join('/')}`);
+      // Refused to create: an existing folder of that name may still be writable (checked by the caller).
+      if (refused instanceof PermissionDenied && boxErrorCode(err)?.status === 403) {
+        const found = await this.findFolder(parentId, name).catch(() => undefined);
+        if (found) return found;
+      }
+      throw refused;
+    }
+  }
+
+  /** The id of the folder called `name` directly in `parentId`, by paging through its items; `undefined` when none. */
+  private async findFolder(parentId: string, name: string): Promise<string | undefined> {
+    const wanted = name.normalize('NFC').toLowerCase();
+    for (let offset = 0; ; offset += PAGE) {
+      const page = await this.client.folders.getFolderItems(parentId, { queryParams: { fields: ['name'], offset, limit: PAGE } });
+      const entries = page.entries ?? [];
+      const hit = entries.find((e) => e.type === 'folder' && (e as { name?: string }).name?.normalize('NFC').toLowerCase() === wanted);
+      if (hit) return (hit as { id: string }).id;
+      if (entries.length < PAGE || offset + PAGE >= (page.totalCount ?? 0)) return undefined;
     }
   }
 }

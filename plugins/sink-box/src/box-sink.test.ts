@@ -16,6 +16,7 @@ import {
   type Sink,
   SinkFactory,
   TransientError,
+  placeFile,
 } from '@filing-sync/core';
 import { BoxDouble, testCertificate, trustTestCertificate } from '@filing-sync/doubles';
 import { boxCredentialProviderFactory, createBoxCredentialProviderFactory, type BoxCredentialsConfig } from './box-credentials.js';
@@ -230,6 +231,54 @@ describe('Box sink against the Box API double', function () {
     const below = await sinkFor('box:/Projects/Locked/Sub');
     expect(await below.check()).to.equal('denied');
     expect(await (await sinkFor('box:/Projects/Open')).check()).to.equal('writable');
+  });
+
+  it('uses an existing writable folder below one the account may only view (creating it there answers 403)', async () => {
+    const locked = double.addFolder(double.addFolder('0', 'Projects').id, 'Locked', true);
+    // A collaboration of its own on the sub-folder: uploads allowed there.
+    const open = double.addFolder(locked.id, 'Surrey Court');
+    const sink = await sinkFor('box:/Projects/Locked/surrey court');
+    expect(await sink.check()).to.equal('writable');
+    expect((await sink.create('a.eml', new BufferContent(Buffer.from('a')), { modifiedAt: SENT })).created).to.equal(true);
+    expect(double.list('/Projects/Locked/Surrey Court')).to.deep.equal(['a.eml']);
+    expect([...double.folders.values()].filter((f) => f.parentId === locked.id).map((f) => f.id)).to.deep.equal([open.id]);
+    // A level that is missing there still cannot be made: denied, and writing is PermissionDenied.
+    const missing = await sinkFor('box:/Projects/Locked/New');
+    expect(await missing.check()).to.equal('denied');
+    await expectRejection(missing.create('a.eml', new BufferContent(Buffer.from('a')), { modifiedAt: SENT }), PermissionDenied);
+  });
+
+  it('answers a name Box holds for a concurrent upload (409 name_temporarily_reserved) with TransientError, then finds that upload\'s file', async () => {
+    const folder = double.addFolder(double.addFolder('0', 'Projects').id, 'Busy');
+    const data = Buffer.from('From: a@example.com\r\nSubject: Twice\r\n\r\nbody\r\n');
+    const sink = await sinkFor('box:/Projects/Busy');
+    double.reserveName(folder.id, 'Twice.eml');
+    const err = await expectRejection(sink.create('Twice.eml', new BufferContent(data), { modifiedAt: SENT }), TransientError);
+    expect(err.message).to.contain('name_temporarily_reserved');
+    expect(double.list('/Projects/Busy')).to.deep.equal([]);
+    // The other upload (the same message) finishes; the engine's next attempt finds it identical.
+    double.releaseName(folder.id, 'Twice.eml');
+    double.addFile(folder.id, 'Twice.eml', data);
+    const placed = await placeFile(sink, 'Twice.eml', new BufferContent(data), { modifiedAt: SENT });
+    expect(placed.outcome).to.equal('identical');
+    expect(double.list('/Projects/Busy')).to.deep.equal(['Twice.eml']);
+  });
+
+  it('commits again after a parts_mismatch right after the last part, within the session; a lasting one aborts it as TransientError', async () => {
+    const sink = await sinkFor('box:/Projects/Settling');
+    const data = bytes(21_000_000, 6);
+    double.commitsMismatched = 1;
+    expect((await sink.create('settling.eml', new BufferContent(data), { modifiedAt: SENT })).created).to.equal(true);
+    expect(requests('POST', /^\/api\/2\.0\/files\/upload_sessions$/)).to.have.length(1);
+    expect(requests('POST', /upload_sessions\/[^/]+\/commit$/)).to.have.length(2);
+    expect(double.fileAt('/Projects/Settling/settling.eml')!.content.equals(data)).to.equal(true);
+    // Still mismatched after the session's tries: the session is aborted and the engine retries the filing.
+    double.commitsMismatched = 4;
+    const err = await expectRejection(sink.create('lasting.eml', new BufferContent(data), { modifiedAt: SENT }), TransientError);
+    expect(err.message).to.contain('parts_mismatch');
+    expect(requests('DELETE', /upload_sessions\/[^/]+$/)).to.have.length(1);
+    expect(double.sessions.size).to.equal(0);
+    expect((await sink.create('lasting.eml', new BufferContent(data), { modifiedAt: SENT })).created).to.equal(true);
   });
 
   it('maps the account file size limit to PermanentError', async () => {

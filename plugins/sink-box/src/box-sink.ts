@@ -72,9 +72,10 @@ export class BoxSink implements Sink {
   }
 
   /**
-   * Resolves the folder (creating missing levels): `writable` when uploads are allowed there,
-   * `denied` when Box refuses creating it or its permissions say `can_upload: false`, `missing`
-   * when a file stands in the way. Rejects with {@link AuthError} or {@link TransientError}.
+   * Resolves the folder (creating missing levels, finding existing ones even below a folder the
+   * account may only view): `writable` when uploads are allowed there, `denied` when a missing
+   * level may not be created or the folder's permissions say `can_upload: false`, `missing` when a
+   * file stands in the way. Rejects with {@link AuthError} or {@link TransientError}.
    */
   async check(signal?: AbortSignal): Promise<TargetAccess> {
     signal?.throwIfAborted();
@@ -137,7 +138,9 @@ export class BoxSink implements Sink {
    * Uploads `content` as `name` unless the name is taken (`{created: false, existing}`).
    * Rejects with {@link PermissionDenied} (403), {@link PermanentError} (bad name, over the
    * account's size or storage limit), {@link TransientError} (429 / 5xx with `retryAfterMs`,
-   * network), {@link AuthError} (401 after one re-authentication), {@link TargetMissing}.
+   * network, 409 `name_temporarily_reserved` while another upload of the name is under way, a
+   * commit that still answers `parts_mismatch` after the session's retries), {@link AuthError}
+   * (401 after one re-authentication), {@link TargetMissing}.
    */
   async create(name: string, content: Content, options: CreateOptions): Promise<CreateResult> {
     const { signal } = options;
@@ -180,7 +183,8 @@ export class BoxSink implements Sink {
    * Creates a session, sends each part (retried within the session; a part Box already holds
    * after a lost reply is recognised from the parts list by offset and SHA-1), then commits
    * with the whole file's SHA-1 (202 "not ready" is polled by the retry strategy, honouring
-   * Retry-After). Aborts the session when it cannot finish.
+   * Retry-After; 400 `parts_mismatch`, which Box answers while its parts list catches up with the
+   * last part, is committed again within the session). Aborts the session when it cannot finish.
    */
   private async uploadChunked(folderId: string, name: string, content: Content, modifiedAt: Date, signal?: AbortSignal): Promise<FileFull> {
     const chunked = this.options.client.chunkedUploads;

@@ -13,6 +13,7 @@ describe('Dropbox error mapping', () => {
     ['429 too_many_requests with Retry-After', dropboxError(429, { error_summary: 'too_many_requests/..', error: { reason: { '.tag': 'too_many_requests' }, retry_after: 300 } }, { 'Retry-After': '300' }), TransientError, 300_000],
     ['429 without a header: the body\'s retry_after', dropboxError(429, { error_summary: 'too_many_write_operations/..', error: { reason: { '.tag': 'too_many_write_operations' }, retry_after: 15 } }), TransientError, 15_000],
     ['409 too_many_write_operations from a session finish', dropboxError(409, { error_summary: 'too_many_write_operations/', error: { '.tag': 'too_many_write_operations' } }), TransientError],
+    ['409 content_hash_mismatch (bytes damaged on the way)', dropboxError(409, { error_summary: 'content_hash_mismatch/', error: { '.tag': 'content_hash_mismatch' } }), TransientError],
     ['insufficient_space', dropboxError(409, { error_summary: 'path/insufficient_space/..', error: { '.tag': 'path', reason: { '.tag': 'insufficient_space' } } }), PermanentError],
     ['malformed_path', dropboxError(409, { error_summary: 'path/malformed_path/', error: {} }), PermanentError],
     ['disallowed_name', dropboxError(409, { error_summary: 'path/disallowed_name/', error: {} }), PermanentError],

@@ -62,6 +62,9 @@ function findCorrectOffset(value: unknown): number | undefined {
  *
  * - 429 `too_many_requests` / `too_many_write_operations` (also as 409 from a session finish) →
  *   {@link TransientError} with `retryAfterMs` from `Retry-After` (or the body's `retry_after`);
+ * - 409 `content_hash_mismatch` (the bytes Dropbox received do not match the `content_hash` sent
+ *   with them, so they were damaged on the way; nothing was stored) → {@link TransientError}:
+ *   sending them again succeeds;
  * - `insufficient_space`, `malformed_path`, `disallowed_name`, `too_large`, `payload_too_large`
  *   → {@link PermanentError}; `no_write_permission` → {@link PermissionDenied};
  * - 401 → {@link AuthError}; 403 (`access_error`) → {@link PermissionDenied};
@@ -87,6 +90,11 @@ export function mapDropboxError(err: unknown, what: string): FilingSyncError {
     ?? (typeof body?.error?.retry_after === 'number' ? body.error.retry_after * 1000 : undefined);
   if (err.status === 429 || /too_many_write_operations|too_many_requests/.test(summary)) {
     return new TransientError(message, { ...options, retryAfterMs });
+  }
+  // The sink hashes exactly the bytes it sends, so a mismatch means they changed on the way: nothing was
+  // stored, and the next attempt (which sends them afresh) succeeds. Not the generic 409 → PermanentError.
+  if (/(^|\/)content_hash_mismatch\//.test(summary)) {
+    return new TransientError(`${message}: the data was damaged on the way to Dropbox`, { ...options, action: 'Nothing: it is sent again automatically. If this repeats, check proxies or antivirus that inspect HTTPS traffic.' });
   }
   if (err.status === 401) return new AuthError(message, options);
   if (/insufficient_space/.test(summary)) {

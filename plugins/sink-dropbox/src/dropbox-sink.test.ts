@@ -188,6 +188,20 @@ describe('Dropbox sink against the Dropbox API double', function () {
     expect((await sink.create('a.eml', new BufferContent(Buffer.from('a')), { modifiedAt: SENT })).created).to.equal(true);
   });
 
+  it('answers an upload damaged on the way (content_hash_mismatch) with TransientError, and stores it on the next attempt', async () => {
+    const sink = await sinkFor('dropbox:/Projects/Damaged');
+    const data = Buffer.from('From: a@example.com\r\nSubject: Damaged\r\n\r\nbody\r\n');
+    double.damageNextUpload();
+    const err = await expectRejection(sink.create('a.eml', new BufferContent(data), { modifiedAt: SENT }), TransientError);
+    expect(err.message).to.contain('content_hash_mismatch');
+    expect(double.list('/Projects/Damaged')).to.deep.equal([]);
+    // What the engine does with a TransientError: the same filing again, whose bytes now arrive whole.
+    const result = await sink.create('a.eml', new BufferContent(data), { modifiedAt: SENT });
+    expect(result.created).to.equal(true);
+    expect(double.file('/Projects/Damaged/a.eml')!.content.equals(data)).to.equal(true);
+    expect(calls('/2/files/upload')).to.equal(2);
+  });
+
   it('maps a network failure to TransientError', async () => {
     const sink = await sinkFor('dropbox:/Projects/Net');
     double.server.faults.script({ kind: 'reset', match: /files\/upload/ });

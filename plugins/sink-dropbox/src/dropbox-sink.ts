@@ -14,6 +14,7 @@ import {
   AuthError,
   PermanentError,
   TransientError,
+  dropboxContentHash,
   readRange,
   remotePath,
   retrying,
@@ -120,8 +121,8 @@ export class DropboxSink implements Sink {
    * Uploads `content` as `name` unless the name is taken. Resolves `{created: false, existing}`
    * on a conflict (nothing written). Rejects with {@link PermissionDenied}
    * (`no_write_permission`), {@link PermanentError} (`insufficient_space`, `malformed_path`,
-   * `disallowed_name`), {@link TransientError} (throttling with `retryAfterMs`, 5xx, network),
-   * {@link AuthError} (token refused twice).
+   * `disallowed_name`), {@link TransientError} (throttling with `retryAfterMs`, 5xx, network,
+   * `content_hash_mismatch`: bytes damaged on the way), {@link AuthError} (token refused twice).
    */
   async create(name: string, content: Content, options: CreateOptions): Promise<CreateResult> {
     const path = this.pathOf(name);
@@ -150,7 +151,9 @@ export class DropboxSink implements Sink {
 
   private async uploadSmall(commit: files.CommitInfo, content: Content, signal?: AbortSignal): Promise<files.FileMetadata> {
     const bytes = await content.bytes();
-    const hash = await content.digest('dropbox');
+    // Hashed from the very bytes sent: a `content_hash_mismatch` then can only mean damage on the way
+    // (a TransientError), never a hash that disagrees with its content forever.
+    const hash = dropboxContentHash(bytes);
     return (await this.call(() => this.options.client.filesUpload({ ...commit, contents: bytes, content_hash: hash }), signal)).result;
   }
 

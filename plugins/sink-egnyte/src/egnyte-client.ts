@@ -75,6 +75,17 @@ export interface EgnyteClientOptions {
   timeoutMs: number;
 }
 
+/**
+ * The stored file as an upload's reply describes it (`X-Sha512-Checksum` and `ETag`, else the
+ * body's `checksum` and `entry_id`), or `undefined` when the reply lacks either.
+ */
+function uploadResult(res: AxiosResponse<{ checksum?: string; entry_id?: string; group_id?: string } | undefined>): EgnyteUploadResult | undefined {
+  const checksum = headerValue(res.headers, 'x-sha512-checksum') ?? res.data?.checksum;
+  const entryId = headerValue(res.headers, 'etag') ?? res.data?.entry_id;
+  if (!checksum || !entryId) return undefined;
+  return { checksum: checksum.toLowerCase(), entryId: entryId.replace(/^"|"$/g, ''), ...(res.data?.group_id ? { groupId: res.data.group_id } : {}) };
+}
+
 /** Encodes a path one segment at a time, keeping `/` (Egnyte's File System API rule). */
 export function encodeEgnytePath(segments: readonly string[]): string {
   return segments.map((s) => encodeURIComponent(s)).join('/');
@@ -160,12 +171,15 @@ export class EgnyteClient {
   /**
    * Uploads a whole file in one request (`POST /pubapi/v1/fs-content/{path}`), which creates it or
    * adds a version. `open` is called per attempt, so a retried upload never sends an empty body.
+   * Resolves the stored file as the reply describes it, or `undefined` when the reply (though a
+   * success: the file is stored) lacks its checksum or entry id; the caller looks the file up then.
+   * Rejects like every call of this client.
    */
   async upload(
     path: readonly string[],
     body: { length: number; sha512: string; modifiedAt: Date; open(): Readable },
     signal?: AbortSignal,
-  ): Promise<EgnyteUploadResult> {
+  ): Promise<EgnyteUploadResult | undefined> {
     const res = await this.send<{ checksum?: string; entry_id?: string; group_id?: string }>(`Uploading ${this.show(path)}`, signal, () => ({
       method: 'POST',
       url: `/pubapi/v1/fs-content/${encodeEgnytePath(path)}`,
@@ -178,20 +192,24 @@ export class EgnyteClient {
         'Last-Modified': body.modifiedAt.toUTCString(),
       },
     }));
-    return this.uploadResult(res, path);
+    return uploadResult(res);
   }
 
   /**
    * Sends one chunk of a chunked upload (`POST /pubapi/v1/fs-content-chunked/{path}`).
-   * Resolves the upload id (from the first chunk's reply), and for the last chunk the stored
-   * file. Rejects with `TransientError` when Egnyte's checksum of the chunk differs from ours.
+   * Resolves the upload id (from the first chunk's reply), and for the last chunk the stored file
+   * when the reply describes it (`file` is absent otherwise: Egnyte's documentation promises the
+   * chunk headers on every reply, not the whole file's checksum on the last, so the caller looks
+   * the file up). Rejects with `TransientError` when Egnyte's checksum of the chunk differs from
+   * ours, `PermanentError` when a reply to a chunk before the last names no upload id, and like
+   * every call of this client otherwise.
    */
   async uploadChunk(
     path: readonly string[],
     chunk: EgnyteChunk,
     modifiedAt: Date,
     signal?: AbortSignal,
-  ): Promise<{ uploadId: string; file?: EgnyteUploadResult }> {
+  ): Promise<{ uploadId: string | undefined; file?: EgnyteUploadResult }> {
     const what = `Uploading chunk ${chunk.number} of ${this.show(path)}`;
     const res = await this.send<{ checksum?: string; entry_id?: string; group_id?: string }>(what, signal, () => ({
       method: 'POST',
@@ -207,19 +225,15 @@ export class EgnyteClient {
       },
     }));
     const uploadId = headerValue(res.headers, 'x-egnyte-upload-id') ?? chunk.uploadId;
-    if (!uploadId) throw new PermanentError(`${what}: Egnyte sent no X-Egnyte-Upload-Id.`);
+    // Only a chunk with more to follow needs the id; after the last one the upload is done.
+    if (!uploadId && !chunk.last) throw new PermanentError(`${what}: Egnyte sent no X-Egnyte-Upload-Id.`);
     const echoed = headerValue(res.headers, 'x-egnyte-chunk-sha512-checksum');
     if (echoed && echoed.toLowerCase() !== chunk.sha512) {
       throw new TransientError(`${what}: Egnyte's checksum of the chunk differs from the one sent.`);
     }
-    return chunk.last ? { uploadId, file: this.uploadResult(res, path) } : { uploadId };
-  }
-
-  private uploadResult(res: AxiosResponse<{ checksum?: string; entry_id?: string; group_id?: string }>, path: readonly string[]): EgnyteUploadResult {
-    const checksum = headerValue(res.headers, 'x-sha512-checksum') ?? res.data?.checksum;
-    const entryId = headerValue(res.headers, 'etag') ?? res.data?.entry_id;
-    if (!checksum || !entryId) throw new PermanentError(`Uploading ${this.show(path)}: Egnyte's reply has no checksum or entry id.`);
-    return { checksum: checksum.toLowerCase(), entryId: entryId.replace(/^"|"$/g, ''), groupId: res.data?.group_id };
+    if (!chunk.last) return { uploadId };
+    const file = uploadResult(res);
+    return file ? { uploadId, file } : { uploadId };
   }
 
   /**

@@ -150,6 +150,33 @@ describe('EgnyteSink', function () {
       expect(double.file('/Shared/Big/Chunk retry.eml')!.bytes.equals(bytes)).to.equal(true);
     });
 
+    it("takes a chunked upload as written when the last chunk's reply does not describe the file, by looking it up", async () => {
+      await double.close();
+      double = await startDouble({ minChunkSize: 1024, lastChunkReply: 'chunk' });
+      const sink = await makeSink(double, 'egnyte://acme/Shared/Big', { config: { chunkedUploadThreshold: 2048, chunkSize: 1024 } });
+      const bytes = Buffer.from(Array.from({ length: 2500 }, (_, i) => (i * 13) % 256));
+      const result = await sink.create('Bare reply.eml', content(bytes), { modifiedAt: SENT_AT });
+      expect(result.created).to.equal(true);
+      if (result.created) expect(result.entry.hash).to.equal(sha512(bytes));
+      expect(double.file('/Shared/Big/Bare reply.eml')!.versions).to.equal(1);
+      // The last chunk's reply carried no whole-file checksum: the stored file's metadata was read instead.
+      const lastChunk = double.requests.findIndex((r) => r.headers['x-egnyte-last-chunk'] === 'true');
+      expect(double.requests.slice(lastChunk + 1).map((r) => `${r.method} ${r.url.split('?')[0]}`)).to.deep.equal(['GET /pubapi/v1/fs/Shared/Big/Bare%20reply.eml']);
+    });
+
+    it("recognises its file when the last chunk's reply was lost, instead of sending the spent upload id again", async () => {
+      const sink = await makeSink(double, 'egnyte://acme/Shared/Big', { config: { chunkedUploadThreshold: 2048, chunkSize: 1024 } });
+      const bytes = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 5) % 256));
+      double.loseReplyToLastChunk();
+      const result = await sink.create('Lost reply.eml', content(bytes), { modifiedAt: SENT_AT });
+      expect(result.created).to.equal(true);
+      if (result.created) expect(result.entry.hash).to.equal(sha512(bytes));
+      const stored = double.file('/Shared/Big/Lost reply.eml')!;
+      expect(stored.bytes.equals(bytes)).to.equal(true);
+      expect(stored.versions).to.equal(1);
+      expect(double.requests.filter((r) => r.headers['x-egnyte-last-chunk'] === 'true')).to.have.length(1);
+    });
+
     it('rebuilds the body when the engine retries an upload (never a 0-byte file)', async () => {
       const sink = await makeSink(double, 'egnyte://acme/Shared/Retry');
       const bytes = Buffer.from('x'.repeat(5000));
@@ -180,6 +207,22 @@ describe('EgnyteSink', function () {
       const before = double.requests.length;
       await sink.create('b.eml', content('b'), { modifiedAt: SENT_AT });
       expect(double.requests.slice(before).filter((r) => r.url.startsWith('/pubapi/v1/fs/') && r.method === 'POST')).to.have.length(0);
+    });
+
+    it('makes the target folder again after it was deleted, without a restart', async () => {
+      const sink = await makeSink(double, 'egnyte://acme/Shared/Projects/Surrey%20Court');
+      expect(await sink.check()).to.equal('writable');
+      await sink.create('a.eml', content('a'), { modifiedAt: SENT_AT });
+      // Someone deletes the folder in the web UI.
+      double.remove('/Shared/Projects');
+      expect(await sink.check()).to.equal('writable');
+      expect(double.fileNames('/Shared/Projects/Surrey Court')).to.deep.equal([]);
+      // Deleted again between check and write: this attempt is passing, the engine's next one writes.
+      double.remove('/Shared/Projects');
+      const err = await sink.create('b.eml', content('b'), { modifiedAt: SENT_AT }).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(TransientError);
+      expect((await sink.create('b.eml', content('b'), { modifiedAt: SENT_AT })).created).to.equal(true);
+      expect(double.fileNames('/Shared/Projects/Surrey Court')).to.deep.equal(['b.eml']);
     });
 
     it('reports a target under a missing private folder as missing', async () => {

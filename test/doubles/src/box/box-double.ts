@@ -7,7 +7,8 @@
  *
  * It follows developer.box.com/reference: errors are `{type: "error", status, code, message,
  * context_info, request_id}`; a taken name is 409 `item_name_in_use` with the conflicting item in
- * `context_info.conflicts`; throttling is 429 `rate_limit_exceeded` with `retry-after`; a refused
+ * `context_info.conflicts`; a name another request is creating is 409 `name_temporarily_reserved`;
+ * throttling is 429 `rate_limit_exceeded` with `retry-after`; a refused
  * token is 401 with `WWW-Authenticate`. Names are unique per folder, case-insensitively.
  * @packageDocumentation
  */
@@ -23,7 +24,10 @@ export interface BoxFolder {
   id: string;
   name: string;
   parentId: string | undefined;
-  /** Uploads and sub-folders refused (403), as for a Viewer collaborator. */
+  /**
+   * Uploads and sub-folders refused (403), as for a Viewer collaborator. Not inherited: a folder
+   * below keeps its own access, as one with its own (Editor) collaboration does.
+   */
   readOnly?: boolean;
 }
 
@@ -92,9 +96,17 @@ export class BoxDouble {
   /** How many upcoming commits answer 202 "not ready yet" with this Retry-After (seconds). */
   commitsPending = 0;
   commitRetryAfter = 0;
+  /**
+   * How many upcoming commits answer 400 `parts_mismatch` although every part is there, as Box does
+   * for a moment after the last part while its parts list catches up (rclone's Box backend: "Sometimes
+   * we get 400 Error with parts_mismatch immediately after uploading the last part").
+   */
+  commitsMismatched = 0;
   private nextId = 100;
   private loseResponses: RegExp[] = [];
   private expireNext = false;
+  /** `parentId/name` (lower-cased) held by another request creating that item. */
+  private readonly reserved = new Set<string>();
   private readonly options: Required<Omit<BoxDoubleOptions, 'faults' | 'jwtPublicKey' | 'maxFileSize'>> & Pick<BoxDoubleOptions, 'jwtPublicKey' | 'maxFileSize'>;
 
   private constructor(readonly server: RunningDouble, options: BoxDoubleOptions) {
@@ -223,6 +235,22 @@ export class BoxDouble {
     for (const [id, f] of this.files) if (doomed.has(f.parentId)) this.files.delete(id);
   }
 
+  /**
+   * Holds `name` in the folder for another request that is creating an item of that name: until
+   * {@link releaseName}, preflights, uploads, upload sessions, commits and folder creations of that
+   * name get 409 `name_temporarily_reserved` ("The item name is reserved by another processing
+   * item. Wait and then retry the request, or wait and check the parent folder to see if the name
+   * is in use", Box's common errors).
+   */
+  reserveName(parentId: string, name: string): void {
+    this.reserved.add(reservation(parentId, name));
+  }
+
+  /** Ends a {@link reserveName}: the other request has finished. */
+  releaseName(parentId: string, name: string): void {
+    this.reserved.delete(reservation(parentId, name));
+  }
+
   /** Makes the folder at `path` read-only for the account (as a Viewer collaboration would). */
   denyWrites(path: string): void {
     const folder = this.folderAt(path);
@@ -323,6 +351,10 @@ export class BoxDouble {
         this.commitsPending--;
         return sendEmpty(res, 202, { 'retry-after': String(this.commitRetryAfter) });
       }
+      if (this.commitsMismatched > 0) {
+        this.commitsMismatched--;
+        return this.error(res, 400, 'parts_mismatch', 'The parts do not match the uploaded parts');
+      }
       const sorted = [...session.parts].sort((a, b) => a.offset - b.offset);
       const listed = body.parts ?? [];
       const matches = listed.length === sorted.length && listed.every((x, i) => x.part_id === sorted[i]!.part_id && x.offset === sorted[i]!.offset && x.sha1 === sorted[i]!.sha1);
@@ -350,7 +382,11 @@ export class BoxDouble {
       if (!parent) return this.error(res, 404, 'not_found', 'Item not found');
       const name = body.name ?? '';
       if (badName(name)) return this.error(res, 400, 'item_name_invalid', 'Item name invalid');
+      // Box does not document whether the parent's permission or the name is checked first; the
+      // double checks the permission first (403 even for a name that exists), the order a client
+      // must cope with.
       if (parent.readOnly) return this.error(res, 403, 'access_denied_insufficient_permissions', 'Access denied - insufficient permission');
+      if (this.reserved.has(reservation(parent.id, name))) return this.error(res, 409, 'name_temporarily_reserved', RESERVED_MESSAGE);
       const clash = this.itemNamed(parent.id, name);
       if (clash) return this.error(res, 409, 'item_name_in_use', 'Item with the same name already exists', { conflicts: [clash.type === 'folder' ? this.folderMini(clash.item as BoxFolder) : this.fileJson(clash.item as BoxFile)] });
       const folder = this.addFolder(parent.id, name);
@@ -382,6 +418,7 @@ export class BoxDouble {
     if (badName(name)) return { status: 400, code: 'item_name_invalid', message: 'Item name invalid' };
     if (parent.readOnly) return { status: 403, code: 'access_denied_insufficient_permissions', message: 'Access denied - insufficient permission' };
     if (this.options.maxFileSize !== undefined && size > this.options.maxFileSize) return { status: 403, code: 'file_size_limit_exceeded', message: 'File size exceeds the folder owner\'s file size limit' };
+    if (this.reserved.has(reservation(parent.id, name))) return { status: 409, code: 'name_temporarily_reserved', message: RESERVED_MESSAGE };
     const clash = this.itemNamed(parent.id, name);
     if (clash?.type === 'file') return { status: 409, code: 'item_name_in_use', message: 'Item with the same name already exists', context: { conflicts: this.fileJson(clash.item as BoxFile) } };
     if (clash) return { status: 409, code: 'item_name_in_use', message: 'Item with the same name already exists', context: { conflicts: this.folderMini(clash.item as BoxFolder) } };
@@ -474,6 +511,12 @@ export class BoxDouble {
       help_url: 'http://developers.box.com/docs/#errors', request_id: randomUUID().slice(0, 12),
     });
   }
+}
+
+const RESERVED_MESSAGE = 'The item name is reserved by another processing item. Wait and then retry the request, or wait and check the parent folder to see if the name is in use.';
+
+function reservation(parentId: string, name: string): string {
+  return `${parentId}/${name.normalize('NFC').toLowerCase()}`;
 }
 
 function same(a: string, b: string): boolean {

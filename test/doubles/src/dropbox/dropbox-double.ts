@@ -87,6 +87,7 @@ export class DropboxDouble {
   readonly namespaces = new Set<string>();
   private readonly scripted: DropboxScriptedError[] = [];
   private loseResponses: RegExp[] = [];
+  private damageUploads = 0;
   private finishRollback: number | undefined;
   private readonly appKey: string;
   private readonly accessTokenSeconds: number;
@@ -146,6 +147,16 @@ export class DropboxDouble {
   /** Processes the next matching call but drops the connection instead of answering (a lost reply). */
   loseNextResponse(match: RegExp): void {
     this.loseResponses.push(match);
+  }
+
+  /**
+   * The next `files/upload` arrives with one byte changed, as if damaged on the way. Dropbox checks
+   * the body against the request's `content_hash` and refuses it with 409 `content_hash_mismatch`
+   * ("The content received by the Dropbox server in this call does not match the provided content
+   * hash"), storing nothing; an upload sent without `content_hash` would store the damaged bytes.
+   */
+  damageNextUpload(): void {
+    this.damageUploads++;
   }
 
   /**
@@ -219,6 +230,10 @@ export class DropboxDouble {
     .on('POST', /^\/2\/files\/upload$/, async (req, res) => {
       const arg = apiArg(req);
       const body = await readBody(req);
+      if (this.damageUploads > 0 && body.length > 0) {
+        this.damageUploads--;
+        body[body.length >> 1] ^= 0xff;
+      }
       const ns = this.namespaceOf(req);
       if (typeof arg.content_hash === 'string' && arg.content_hash !== dropboxContentHash(body)) {
         return this.error(res, 409, 'content_hash_mismatch/', { '.tag': 'content_hash_mismatch' }, req);

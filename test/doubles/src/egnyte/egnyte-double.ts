@@ -10,6 +10,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FaultPlan } from '../kit/faults.js';
 import { Router, readBody, sendJson } from '../kit/http.js';
+import { lostReply } from '../kit/lost-reply.js';
 import { startDouble, type RunningDouble } from '../kit/server.js';
 
 /** A stored file version. */
@@ -49,6 +50,13 @@ export interface EgnyteDoubleOptions {
   dailyQuota?: number;
   /** Smallest chunk (but the last) a chunked upload accepts; Egnyte's is 10 MiB. */
   minChunkSize?: number;
+  /**
+   * How the last chunk of a chunked upload is answered: `file` (the default) also describes the
+   * stored file (`ETag`, `X-Sha512-Checksum`, a JSON body), as a plain upload's reply does; `chunk`
+   * carries only the chunk headers every chunk's reply has (upload id, chunk number, chunk SHA-512),
+   * which is all Egnyte's documentation promises there.
+   */
+  lastChunkReply?: 'file' | 'chunk';
   /** Random faults from the start. */
   faults?: FaultPlan;
 }
@@ -63,8 +71,15 @@ export interface EgnyteDouble extends RunningDouble {
   file(path: string): EgnyteFile | undefined;
   /** Names of the files directly in folder `path`. */
   fileNames(path: string): string[];
+  /** Deletes the file or folder at `path` with everything below it, as a user in the web UI would. */
+  remove(path: string): void;
   /** Writes under `path` (and below) are refused with 403; reading is allowed. */
   denyWrites(path: string): void;
+  /**
+   * The next last chunk (`X-Egnyte-Last-Chunk: true`) is processed in full (the file stored, its
+   * upload id spent) but its reply is lost: the connection drops instead.
+   */
+  loseReplyToLastChunk(): void;
   /** Adds or removes an accepted access token. */
   allowToken(token: string): void;
   revokeToken(token: string): void;
@@ -115,6 +130,7 @@ export async function startEgnyteDouble(options: EgnyteDoubleOptions = {}): Prom
   const totals = new Map<string, number>();
   const tokenUsers = new Map<string, string>();
   const codes = new Map<string, { username: string; redirectUri: string }>();
+  let loseLastChunkReplies = 0;
 
   const mkFolder = (name: string): Folder => ({ name, folderId: randomUUID(), folders: new Map(), files: new Map() });
   for (const top of ['Shared', 'Private']) root.folders.set(key(top), mkFolder(top));
@@ -335,12 +351,15 @@ export async function startEgnyteDouble(options: EgnyteDoubleOptions = {}): Prom
     sendJson(res, 200, { checksum: file.checksum, group_id: file.groupId, entry_id: file.entryId }, uploadHeaders(file));
   });
 
-  router.on('POST', /^\/pubapi\/v1\/fs-content-chunked\/(?<path>.+)$/, async (req, res, params) => {
-    if (!admit(req, res)) return;
+  router.on('POST', /^\/pubapi\/v1\/fs-content-chunked\/(?<path>.+)$/, async (req, reply, params) => {
+    if (!admit(req, reply)) return;
     const segments = splitPath(params.path!);
     const bytes = await readBody(req);
     const num = Number(req.headers['x-egnyte-chunk-num']);
     const last = String(req.headers['x-egnyte-last-chunk'] ?? '').toLowerCase() === 'true';
+    const lose = last && loseLastChunkReplies > 0;
+    if (lose) loseLastChunkReplies--;
+    const res = lose ? lostReply(reply) : reply;
     const claimed = req.headers['x-egnyte-chunk-sha512-checksum'];
     if (!Number.isInteger(num) || num < 1) {
       sendJson(res, 400, { errorMessage: 'X-Egnyte-Chunk-Num is required' });
@@ -400,6 +419,11 @@ export async function startEgnyteDouble(options: EgnyteDoubleOptions = {}): Prom
     }
     const modified = req.headers['last-modified'] ? new Date(req.headers['last-modified']) : new Date();
     const file = storeFile(segments, Buffer.concat(session.chunks), Number.isNaN(modified.getTime()) ? new Date() : modified);
+    if (options.lastChunkReply === 'chunk') {
+      res.writeHead(200, { ...chunkHeaders, 'content-length': '0' });
+      res.end();
+      return;
+    }
     sendJson(res, 200, { checksum: file.checksum, group_id: file.groupId, entry_id: file.entryId }, { ...chunkHeaders, ...uploadHeaders(file) });
   });
 
@@ -441,8 +465,19 @@ export async function startEgnyteDouble(options: EgnyteDoubleOptions = {}): Prom
     fileNames(path) {
       return [...(folderAt(splitPath(path))?.files.values() ?? [])].map((f) => f.name);
     },
+    remove(path) {
+      const segments = splitPath(path);
+      const parent = folderAt(segments.slice(0, -1));
+      const name = key(segments[segments.length - 1] ?? '');
+      if (!parent || segments.length < 2) return;
+      parent.folders.delete(name);
+      parent.files.delete(name);
+    },
     denyWrites(path) {
       denied.push(splitPath(path));
+    },
+    loseReplyToLastChunk() {
+      loseLastChunkReplies++;
     },
     allowToken(token) {
       tokens.add(token);
