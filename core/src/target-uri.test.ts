@@ -24,6 +24,32 @@ describe('parseTargetUri', () => {
     }
   });
 
+  it('refuses Windows folder names that Windows programs would read as another folder, naming the folder', () => {
+    const cases: [string, RegExp][] = [
+      ['D:\\Projects\\Acme Inc.\\email', /"Acme Inc\." ends in a dot or a space/],
+      ['D:\\Projects\\Acme \\email', /"Acme " ends in a dot or a space/],
+      ['\\\\fs01\\projects\\CON\\email', /"CON" is a Windows device name/],
+      ['D:\\Projects\\nul.txt\\email', /"nul\.txt" is a Windows device name/],
+      ['D:\\Projects\\notes.txt:hidden', /alternate data stream/],
+      ['file:///D:/Projects/Acme%20Inc./email', /ends in a dot or a space/],
+      ['file://fs01/projects/COM1/email', /device name/],
+    ];
+    for (const [target, why] of cases) {
+      let err: unknown;
+      try {
+        parseTargetUri(target, 'locations.L1.targets[0]');
+      } catch (e) {
+        err = e;
+      }
+      expect(err, target).to.be.instanceOf(ConfigError);
+      expect((err as ConfigError).issues[0]!.expected, target).to.match(why);
+    }
+    // The same names are fine where they are not Windows paths, and ordinary Windows folders pass.
+    for (const ok of ['/srv/con/Acme Inc./email', 'D:\\Projects\\Acme Inc\\email', '\\\\fs01\\projects\\Console\\email', 'file:///D:/Projects/.hidden/email']) {
+      expect(() => parseTargetUri(ok), ok).to.not.throw();
+    }
+  });
+
   it('refuses empty, relative and ".." targets with a ConfigError naming the target and what was expected', () => {
     const bad = ['', '   ', 'email', './email', 'D:email', '\\email', 'C:', '\\\\fs01', '\\\\fs01\\', '\\\\.\\PhysicalDrive0',
       '/srv/../etc', 'D:\\Projects\\..\\Windows', '\\\\fs01\\projects\\..\\admin', 'file:///srv/a/../b', 'file:///srv/%2e%2e/b',

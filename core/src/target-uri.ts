@@ -3,6 +3,7 @@
  * @packageDocumentation
  */
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { WINDOWS_PATH_RULES } from './contracts/path-rules.js';
 import { ConfigError } from './errors.js';
 
 /** Platforms whose native path syntax {@link fileUrlToPath} can produce. */
@@ -19,6 +20,23 @@ function refuse(key: string, target: string, why: string): ConfigError {
 /** Segments of a path or URL path, split on both separators. */
 function hasDotDot(segments: readonly string[]): boolean {
   return segments.some((s) => s === '..');
+}
+
+/**
+ * Why a folder name of a Windows path (below the drive or share) would not be the folder people see, or
+ * `undefined`. Node writes through `\\?\` paths, which skip Windows' own clean-up: a folder named `Acme Inc.` or
+ * `CON` would be made literally, and Explorer and Outlook would read the path as another folder; a `:` names a
+ * stream of a file, not a folder.
+ */
+function windowsSegmentProblem(segments: readonly string[]): string | undefined {
+  for (const s of segments) {
+    if (s === '' || s === '.') continue;
+    if (/[. ]$/.test(s)) return `the folder name "${s}" ends in a dot or a space, which Windows programs drop`;
+    if (s.includes(':')) return `the folder name "${s}" has a ":" (an alternate data stream)`;
+    const stem = s.split('.')[0]!.trimEnd().toUpperCase();
+    if (WINDOWS_PATH_RULES.reservedNames.includes(stem)) return `the folder name "${s}" is a Windows device name`;
+  }
+  return undefined;
 }
 
 /**
@@ -60,6 +78,13 @@ function parseUrl(text: string, key: string, target: string): URL {
   if (url.protocol === 'file:') {
     if (segments.some((s) => /[\\/]/.test(s))) throw refuse(key, target, 'it has an encoded separator');
     if (url.pathname === '' || url.pathname === '/') throw refuse(key, target, 'it names no folder');
+    // A drive letter or a UNC host makes it a Windows path.
+    const drive = /^[a-z]:$/i.test(segments.find((x) => x !== '') ?? '');
+    if (drive || url.host !== '') {
+      // The first segment is the drive (D:) or the share.
+      const problem = windowsSegmentProblem(segments.filter((x) => x !== '').slice(1));
+      if (problem) throw refuse(key, target, problem);
+    }
   }
   return url;
 }
@@ -74,7 +99,11 @@ function pathToUrl(raw: string, key: string, target: string): URL {
   if (/^[a-z]:/i.test(text) && !windowsDrive) throw refuse(key, target, 'a drive-relative path is relative to a changing folder');
   if (windowsDrive || unc) {
     if (unc && !/^[\\/]{2}[^\\/]+[\\/]+[^\\/]+/.test(text)) throw refuse(key, target, 'a UNC path needs a server and a share');
-    if (hasDotDot(text.split(/[\\/]/))) throw refuse(key, target, 'it has a ".." segment');
+    const segments = text.split(/[\\/]/);
+    if (hasDotDot(segments)) throw refuse(key, target, 'it has a ".." segment');
+    // Below the drive (D:) or the server and share.
+    const problem = windowsSegmentProblem(windowsDrive ? segments.slice(1) : segments.filter((x) => x !== '').slice(2));
+    if (problem) throw refuse(key, target, problem);
     // Node reads only backslashes as separators in UNC form.
     return pathToFileURL(text.replace(/\//g, '\\'), { windows: true });
   }

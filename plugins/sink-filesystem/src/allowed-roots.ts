@@ -10,8 +10,10 @@ export type PathApi = typeof path.win32;
 
 function comparable(p: string, api: PathApi): string {
   const resolved = api.resolve(p);
-  // NTFS and SMB compare names case-insensitively; POSIX filesystems do not.
-  return api === path.win32 ? resolved.toLowerCase() : resolved;
+  // NTFS and SMB compare names case-insensitively; POSIX filesystems do not. Only ASCII letters are folded:
+  // JavaScript's full Unicode folding makes the Kelvin sign a "k", where NTFS sees another name, so a
+  // look-alike folder beside a root would pass as inside it. Refusing other case variants is the safe side.
+  return api === path.win32 ? resolved.replace(/[A-Z]/g, (c) => c.toLowerCase()) : resolved;
 }
 
 /**

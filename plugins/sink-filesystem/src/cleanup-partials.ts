@@ -18,6 +18,11 @@ export interface CleanupOptions {
    * are removed whatever their age, since no write of this installation is in progress.
    */
   ownMark?: string;
+  /**
+   * When set, only own partials last changed before this time (epoch ms, e.g. the process's start) are removed at
+   * once; later ones may be in progress under another target naming the same folder, and wait for the age rule.
+   */
+  ownBefore?: number;
   /** The time to measure age against (tests). */
   now?: number;
   logger?: Logger;
@@ -53,8 +58,9 @@ export async function cleanupPartials(folder: string, options: CleanupOptions = 
     try {
       const s = await lstat(file);
       if (!s.isFile()) continue;
-      const own = options.ownMark !== undefined && name.slice(-'0123456789abcdef.partial'.length).startsWith(options.ownMark);
-      if (!own && now - Math.max(s.mtimeMs, s.ctimeMs) < olderThan) continue;
+      const changed = Math.max(s.mtimeMs, s.ctimeMs);
+      const own = options.ownMark !== undefined && name.slice(-'0123456789abcdef.partial'.length).startsWith(options.ownMark) && changed < (options.ownBefore ?? Infinity);
+      if (!own && now - changed < olderThan) continue;
       await unlink(file);
       removed++;
     } catch (err) {

@@ -75,6 +75,11 @@ describe('allowed roots', () => {
     expect(isInside('D:/Projects/x', 'D:\\Projects\\', w)).to.equal(true);
     expect(isInside('D:\\Projects', 'D:\\Projects', w)).to.equal(true);
     expect(isInside('D:\\Projects2\\x', 'D:\\Projects', w)).to.equal(false);
+    // NTFS folds case letter by letter: the Kelvin sign (U+212A) and the Angstrom sign (U+212B) are other names, not
+    // "K" and "Å", although JavaScript's toLowerCase makes them so.
+    expect(isInside('D:\\Projects\\\u212Aunden\\Acme', 'D:\\Projects\\Kunden', w)).to.equal(false);
+    expect(isInside('D:\\Projects\\M\u212Bnad', 'D:\\Projects\\Månad', w)).to.equal(false);
+    expect(isInside('D:\\PROJECTS\\KUNDEN\\Acme', 'D:\\Projects\\Kunden', w)).to.equal(true);
     expect(isInside('D:\\Projects\\..\\Windows', 'D:\\Projects', w)).to.equal(false);
     expect(isInside('E:\\Projects', 'D:\\Projects', w)).to.equal(false);
     expect(isInside('D:\\anything', 'D:\\', w)).to.equal(true);

@@ -187,7 +187,13 @@ describe('FilesystemSink', () => {
       const err = await sink.create('a.eml', bytes('x'), { modifiedAt: sent }).catch((e: unknown) => e);
       expect(err).to.be.instanceOf(PermissionDenied);
       expect((err as Error).message).to.include('outside the allowed roots');
-      expect(await readdir(path.join(outside, 'email'))).to.deep.equal([]);
+      // Not even the folder was made through the link.
+      expect(await readdir(outside)).to.deep.equal([]);
+      // Nor does recover() remove anything out there.
+      const stray = '.report.eml.0123456789abcdef.partial';
+      await writeFile(path.join(outside, stray), 'x');
+      expect(await sinkAt(path.join(base, 'link'), { partialMaxAgeMs: 0 }).recover().catch((e: unknown) => e)).to.be.instanceOf(PermissionDenied);
+      expect(await readdir(outside)).to.deep.equal([stray]);
     } finally {
       await rm(outside, { recursive: true, force: true });
     }
@@ -322,11 +328,76 @@ describe('FilesystemSink', () => {
     const own = '.20261128T144613Z a.eml.a1b2c3d40123abcd.partial';
     const other = '.20261128T144613Z b.eml.ffff00000123abcd.partial';
     for (const n of [own, other, 'kept.eml']) await writeFile(path.join(folder, n), 'x');
-    const sink = new FilesystemSink({ folder, root: base, allowedRoots: [base], partialMaxAgeMs: 600_000, instanceId: 'a1b2c3d4' });
+    // As if the process had started after these were written: left over from an earlier run.
+    const sink = new FilesystemSink({ folder, root: base, allowedRoots: [base], partialMaxAgeMs: 600_000, instanceId: 'a1b2c3d4', ownPartialsBefore: Date.now() + 1000 });
     expect(await sink.recover()).to.equal(1);
     expect((await readdir(folder)).sort()).to.deep.equal(['kept.eml', other].sort());
     // Its own partials carry the mark.
     const written = await sink.create('c.eml', new BufferContent(Buffer.from('hi')), { modifiedAt: sent });
     expect(written.created).to.equal(true);
+  });
+
+  it("leaves this installation's own partials from since the process started, which may be in progress", async () => {
+    const folder = path.join(base, 'two-targets');
+    await mkdir(folder);
+    // Another target naming the same folder (another spelling) is writing this right now.
+    const inProgress = '.20261128T144613Z big.eml.a1b2c3d40123abcd.partial';
+    await writeFile(path.join(folder, inProgress), 'x');
+    const sink = new FilesystemSink({ folder, root: base, allowedRoots: [base], partialMaxAgeMs: 600_000, instanceId: 'a1b2c3d4' });
+    expect(await sink.recover()).to.equal(0);
+    expect(await readdir(folder)).to.deep.equal([inProgress]);
+  });
+
+  it('without hard links, lets one of two filings of one name in at a time, so neither replaces the other', async () => {
+    const fsp = await import('node:fs/promises');
+    const ops: PublishOps = {
+      link: async () => { throw Object.assign(new Error('no links'), { code: 'ENOTSUP' }); },
+      // A slow share: the other writer's check falls inside this one's rename.
+      rename: async (a, b) => { await new Promise((r) => setTimeout(r, 20)); await fsp.rename(a, b); },
+    };
+    const sink = sinkAt(base, { ops });
+    const results = await Promise.all(['sender copy', 'recipient copy'].map((text) => sink.create('a.eml', bytes(text), { modifiedAt: sent })));
+    expect(results.map((r) => r.created).sort()).to.deep.equal([false, true]);
+    const winner = results.findIndex((r) => r.created);
+    expect(await readFile(path.join(base, 'a.eml'), 'utf8')).to.equal(['sender copy', 'recipient copy'][winner]);
+    expect(await partialsIn(base)).to.deep.equal([]);
+  });
+
+  it('falls back to check-then-rename on Windows where linking fails with EISDIR (FAT, exFAT, some shares)', async () => {
+    const fsp = await import('node:fs/promises');
+    const ops: PublishOps = { link: async () => { throw Object.assign(new Error('EISDIR: link'), { code: 'EISDIR' }); }, rename: fsp.rename };
+    const r = await sinkAt(base, { ops, platform: 'win32' }).create('a.eml', bytes('x'), { modifiedAt: sent });
+    expect(r.created).to.equal(true);
+    expect(await readFile(path.join(base, 'a.eml'), 'utf8')).to.equal('x');
+  });
+
+  it('names the partial of a name whose first character alone is longer than a partial may hold so that clean-up finds it', async () => {
+    const fsp = await import('node:fs/promises');
+    let partial = '';
+    const ops: PublishOps = { link: async (a, b) => { partial = path.basename(a); await fsp.link(a, b); }, rename: fsp.rename };
+    // One letter with 120 combining accents: 241 bytes, a single character cluster.
+    const name = `a${'\u0301'.repeat(120)}.eml`;
+    expect((await sinkAt(base, { ops }).create(name, bytes('x'), { modifiedAt: sent })).created).to.equal(true);
+    expect(partial).to.match(/^\.message\.[0-9a-f]{16}\.partial$/);
+  });
+
+  it('never publishes a file the disk cut short, even on the last piece of a streamed write', function () {
+    // RLIMIT_FSIZE stands in for a full disk: the last 64 KiB piece of a 9 MiB + 64 KiB message is written only half.
+    const script = `
+      import { FilesystemSink } from ${JSON.stringify(new URL('./index.js', import.meta.url).href)};
+      import { BufferContent } from '@filing-sync/core';
+      import { readdir } from 'node:fs/promises';
+      const dir = process.argv[1];
+      const sink = new FilesystemSink({ folder: dir, root: dir, allowedRoots: [dir], partialMaxAgeMs: 60000 });
+      const result = await sink.create('big.msg', new BufferContent(Buffer.alloc(9 * 1024 * 1024 + 64 * 1024, 97)), { modifiedAt: new Date() })
+        .then((r) => 'created ' + r.created, (e) => e.constructor.name);
+      console.log(JSON.stringify({ result, files: await readdir(dir) }));`;
+    const child = spawnSync('bash', ['-c', `trap '' XFSZ; ulimit -f 9248; exec "${process.execPath}" --input-type=module -e "$0" "$1"`, script, base], {
+      encoding: 'utf8', cwd: path.dirname(new URL(import.meta.url).pathname),
+    });
+    expect(child.stderr).to.equal('');
+    const { result, files } = JSON.parse(child.stdout) as { result: string; files: string[] };
+    expect(result).to.equal('PermanentError');
+    expect(files).to.deep.equal([]);
   });
 });

@@ -64,6 +64,11 @@ export interface FilesystemSinkOptions {
    * partial files' hex part, so `recover` removes this installation's own leftovers at once.
    */
   instanceId?: string;
+  /**
+   * This installation's partials last changed before this time (epoch ms) are left over from an earlier run and
+   * removed at once by `recover`; later ones may be in progress. Default: when this process started.
+   */
+  ownPartialsBefore?: number;
   logger?: Logger;
   /** Test seam; defaults to `node:fs/promises`. */
   ops?: PublishOps;
@@ -85,6 +90,9 @@ const FOLDER_RECHECK_MS = 5_000;
  */
 const LISTING_TTL_MS = 2_000;
 
+/** When this process started (epoch ms): its own partials from before then are surely not in progress. */
+const PROCESS_STARTED = Date.now() - performance.now();
+
 /** Contents up to this size are written with one call rather than streamed. */
 const ONE_WRITE_MAX = 8 * 1024 * 1024;
 
@@ -97,8 +105,9 @@ const NO_HARD_LINKS = new Set(['ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLI
  * published under the final name WITHOUT replacing: a hard link (`link` fails with EEXIST when the
  * name is taken, on Linux and on NTFS alike) and unlink of the partial; then the folder is fsynced.
  * A reader sees no file or the whole file. Where the filesystem has no hard links (FAT, some NAS
- * shares) it falls back to "check, then rename": still atomic for readers, but a file created by
- * someone else in the instant between the check and the rename would be replaced.
+ * shares) it falls back to "check, then rename", one at a time per name within this sink: still atomic
+ * for readers, but a file created by another program in the instant between the check and the rename
+ * would be replaced.
  * @public
  */
 export class FilesystemSink implements Sink {
@@ -235,9 +244,13 @@ export class FilesystemSink implements Sink {
    */
   async recover(signal?: AbortSignal): Promise<number> {
     signal?.throwIfAborted();
+    // Nothing is removed through a link that leads out of the allowed roots.
+    await this.assertInsideRoots();
     return cleanupPartials(this.options.folder, {
       olderThanMs: this.options.partialMaxAgeMs,
-      ...(this.options.instanceId ? { ownMark: this.options.instanceId } : {}),
+      // Two targets may name one folder (another spelling, a trailing separator): this process's own partials from
+      // after its start may be in progress under the other target's sink.
+      ...(this.options.instanceId ? { ownMark: this.options.instanceId, ownBefore: this.options.ownPartialsBefore ?? PROCESS_STARTED } : {}),
       ...(this.options.logger ? { logger: this.options.logger } : {}),
     });
   }
@@ -259,7 +272,10 @@ export class FilesystemSink implements Sink {
   private partialPathFor(name: string): string {
     const unit = this.capabilities.pathRules.lengthUnit;
     const room = 255 - '.'.length - '.0123456789abcdef.partial'.length;
-    return this.pathOf(`.${cutToLength(name, room, unit)}.${this.partialMark()}.partial`);
+    // A name whose first character cluster alone is longer than the room would leave nothing, and a nameless
+    // partial would not be recognised by the clean-up.
+    const stem = cutToLength(name, room, unit) || 'message';
+    return this.pathOf(`.${stem}.${this.partialMark()}.partial`);
   }
 
   /** 16 hex digits for a partial or probe file: this installation's id, then random ones. */
@@ -283,11 +299,22 @@ export class FilesystemSink implements Sink {
       }
       throw mapFsError(raw, root);
     }
+    // Checked before the folders are made, so that a link out of the roots gets no folder made through it, and after.
+    await this.assertInsideRoots();
     try {
       await mkdir(folder, { recursive: true });
     } catch (raw) {
       throw mapFsError(raw, folder);
     }
+    await this.assertInsideRoots();
+  }
+
+  /**
+   * Rejects with {@link PermissionDenied} when the target folder's real path (as far as it exists, symlinks and
+   * junctions resolved) is outside every allowed root.
+   */
+  private async assertInsideRoots(): Promise<void> {
+    const { folder, allowedRoots } = this.options;
     const real = await realpathOfExisting(folder);
     const realRoots = await Promise.all(allowedRoots.map((r) => realpathOfExisting(r).catch(() => r)));
     if (!realRoots.some((r) => isInside(real, r, this.windows ? path.win32 : path.posix))) {
@@ -315,11 +342,13 @@ export class FilesystemSink implements Sink {
       } else {
         for await (const chunk of content.open()) {
           options.signal?.throwIfAborted();
-          const buf = chunk as Buffer;
-          await fh.write(buf, 0, buf.length);
-          written += buf.length;
+          // writeFile writes until the whole chunk is down and throws on a full disk; a bare write may stop short.
+          await fh.writeFile(chunk as Buffer);
+          written += (chunk as Buffer).length;
         }
       }
+      // What is on the disk, not what was handed over, decides: a file cut short must never be published.
+      if (!copied) written = (await fh.stat()).size;
       if (written !== content.size) {
         throw new TransientError(`The content to write changed size (${written} bytes read, ${content.size} expected).`);
       }
@@ -359,13 +388,28 @@ export class FilesystemSink implements Sink {
       return await attempt(() => this.ops.link(partial, final));
     } catch (raw) {
       const code = ((raw as { cause?: NodeJS.ErrnoException }).cause ?? (raw as NodeJS.ErrnoException)).code ?? '';
-      // Linux returns EPERM from link(2) when the filesystem has no hard links (FAT, some shares).
-      if (!NO_HARD_LINKS.has(code) && !(code === 'EPERM' && !this.windows)) throw raw;
+      // Linux returns EPERM from link(2) when the filesystem has no hard links (FAT, some shares); on Windows,
+      // CreateHardLink fails with ERROR_INVALID_FUNCTION there, which libuv reports as EISDIR.
+      if (!NO_HARD_LINKS.has(code) && !(code === 'EPERM' && !this.windows) && !(code === 'EISDIR' && this.windows)) throw raw;
     }
-    // No hard links here: check, then rename (see the class comment for what this gives up).
-    if (await exists(final)) return false;
-    return attempt(() => this.ops.rename(partial, final));
+    // No hard links here: check, then rename (see the class comment for what this gives up). This sink's own
+    // writers of one name take turns, so that two filings with the same name cannot both pass the check.
+    const key = final.toLowerCase();
+    const before = this.renames.get(key) ?? Promise.resolve();
+    const turn = before.then(async () => {
+      if (await exists(final)) return false;
+      return attempt(() => this.ops.rename(partial, final));
+    });
+    const settled = turn.then(() => undefined, () => undefined);
+    this.renames.set(key, settled);
+    void settled.then(() => {
+      if (this.renames.get(key) === settled) this.renames.delete(key);
+    });
+    return turn;
   }
+
+  /** Check-then-rename publications under way, by lower-case final path (see {@link FilesystemSink.publish}). */
+  private readonly renames = new Map<string, Promise<void>>();
 
   /** Flushes the folder entry so the new name survives a crash. Not available on Windows (NTFS journals it). */
   private async syncFolder(): Promise<void> {
