@@ -131,6 +131,44 @@ export class TransientError extends FilingSyncError {
   }
 }
 
+/** Options of a {@link StoreBusy}. */
+export interface StoreBusyOptions extends FilingSyncErrorOptions {
+  /** The state folder. */
+  dir: string;
+  /** The lock file. */
+  lockPath: string;
+  /** The process that holds the lock, when it left its pid behind. */
+  holderPid?: number;
+}
+
+/**
+ * Another process on this machine uses the same state store. A passing condition, not a config
+ * error: once the other process stops (a restarting service, a `run --once` that finishes), this
+ * one can start, so a service manager should restart it rather than give up.
+ * @public
+ */
+export class StoreBusy extends TransientError {
+  /** The state folder. */
+  readonly dir: string;
+  /** The lock file. */
+  readonly lockPath: string;
+  /** The pid of the process holding the store, if known. */
+  readonly holderPid: number | undefined;
+  constructor(options: StoreBusyOptions) {
+    // No parentheses in the message: doctor quotes it inside its own.
+    super(
+      `The state store in ${options.dir} is in use by another filing-sync process, ${options.holderPid === undefined ? 'pid unknown' : `pid ${options.holderPid}`}; lock file ${options.lockPath}`,
+      {
+        action: options.action ?? 'Stop the other filing-sync process, or give this one its own --state-dir; a service is restarted and starts once the store is free.',
+        ...(options.cause === undefined ? {} : { cause: options.cause }),
+      },
+    );
+    this.dir = options.dir;
+    this.lockPath = options.lockPath;
+    this.holderPid = options.holderPid;
+  }
+}
+
 /**
  * This item can never succeed as it is (too large, a path the service refuses, quota exhausted).
  * Not retried; the outcome `failed` is recorded and reported with the reason.

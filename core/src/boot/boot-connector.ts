@@ -9,15 +9,15 @@ import { SourceFactory } from '../contracts/source-factory.js';
 import type { Source } from '../contracts/source.js';
 import { ConnectorConfigSchema, type ConnectorConfig } from '../config/config-schema.js';
 import { collectSecrets, configBaseDir, readConfigFile, resolveReferences, setPath } from '../config/load-config.js';
-import { validateConfig, type ConfigSection } from '../config/validate-config.js';
+import { getPath, validateConfig, type ConfigSection } from '../config/validate-config.js';
 import { Engine, type EngineObserver } from '../engine/engine.js';
 import { SinkRegistry } from '../engine/sink-registry.js';
-import { ConfigError, type ConfigIssue } from '../errors.js';
+import { ConfigError, type ConfigIssue, type StoreBusy } from '../errors.js';
 import { createLogger, openLogFiles } from '../logging/logger.js';
 import { SecretRegistry } from '../logging/secret-registry.js';
 import { NameTemplate } from '../naming/name-template.js';
 import { checkLicence, type VerifiedLicence } from '../licence/verify-licence.js';
-import { loadPlugins, type PluginReport } from '../plugins/plugin-loader.js';
+import { loadPlugins, pluginFolderIssue, resolvePluginSpec, type FailedPlugin, type PluginReport } from '../plugins/plugin-loader.js';
 import { StateStore } from '../state/state-store.js';
 import { ProviderBroker } from './credential-broker.js';
 
@@ -43,6 +43,11 @@ export interface HostDefinition {
 export interface ConfigOverride {
   /** Dotted key, e.g. `source.url`. */
   key: string;
+  /**
+   * The value. Paths (`stateDir`, `license`) are resolved against the config file's folder like
+   * the file's own values, so a host passes a flag's path already absolute (resolved against the
+   * current folder, where the user typed it).
+   */
   value: unknown;
   /** Append to an array (repeatable flags such as `--allow-root`). */
   append?: boolean;
@@ -81,40 +86,64 @@ export interface Connector {
 /**
  * Boots a connector the same way for every host: reads and validates the config (core and every
  * plugin section, all errors at once), loads plugins, opens the state store, and wires the
- * engine. Throws {@link ConfigError} before anything runs when the config is wrong.
+ * engine. Throws {@link ConfigError} before anything runs when the config is wrong, or when the
+ * state folder cannot be used, and {@link StoreBusy} when another process uses the store.
+ *
+ * Plugins that failed to load are logged first (before validation) and the connector runs on
+ * without them: their config sections are not validated, their targets fail with their reason,
+ * and a config problem that may stem from one names them with their reason.
  * @public
  */
 export async function bootConnector(host: HostDefinition, options: BootOptions = {}): Promise<Connector> {
-  const { config: raw, container, plugins } = await loadConfiguration(host, options);
+  const { config: raw, container, plugins, issues: loadIssues } = await loadConfiguration(host, options);
   const secrets = new SecretRegistry();
+  // Said first, so that the reason is shown even when the config then fails to validate.
+  if (plugins.failed.length) {
+    logFailedPlugins(createLogger({ level: levelOf(raw), ...prettyOf(raw), ...(options.logDestination ? { destination: options.logDestination } : {}) }), plugins.failed);
+  }
   const factories = container.isRegistered(SinkFactory) ? container.resolveAll<SinkFactory>(SinkFactory) : [];
   const sourceFactories = container.isRegistered(SourceFactory) ? container.resolveAll<SourceFactory>(SourceFactory) : [];
   const credentialFactories = container.isRegistered(CredentialProviderFactory)
     ? container.resolveAll<CredentialProviderFactory>(CredentialProviderFactory)
     : [];
   const sourceFactory = sourceFactories[0];
-  const issues: ConfigIssue[] = [];
-  if (!sourceFactory) issues.push({ key: 'source', expected: 'a loaded source plugin (none loaded; see the plugin errors)' });
+  const issues: ConfigIssue[] = [...loadIssues];
+  // A section that belongs to a plugin that failed to load has no schema to be checked against:
+  // the host runs on without the plugin, and its targets fail with the plugin's reason.
+  const failedNamed = (name: string) => plugins.failed.find((f) => f.manifestName === name);
+  const failedUnnamed = plugins.failed.filter((f) => f.manifestName === undefined);
+  const failedNote = (list: readonly FailedPlugin[]) => (list.length ? `; failed to load: ${list.map((f) => `${f.name} (${f.reason})`).join('; ')}` : '');
+  if (!sourceFactory) {
+    const failedSources = plugins.failed.filter((f) => f.kind === 'source' || f.kind === undefined);
+    issues.push({ key: 'source', expected: `a loaded source plugin (none loaded${failedNote(failedSources)})` });
+  }
 
   const sections: ConfigSection[] = [{ path: '', schema: ConnectorConfigSchema }];
   if (sourceFactory) sections.push({ path: 'source', schema: sourceFactory.configSchema });
   for (const f of factories) sections.push({ path: `sinks.${f.name}`, schema: f.configSchema });
-  const rawCredentials = (raw['credentials'] ?? {}) as Record<string, unknown>;
+  const rawCredentials = (isRecord(raw['credentials']) ? raw['credentials'] : {}) as Record<string, unknown>;
   const usedCredentials = credentialFactories.filter((f) => rawCredentials[f.name] !== undefined);
   for (const f of usedCredentials) sections.push({ path: `credentials.${f.name}`, schema: f.configSchema });
-  for (const name of Object.keys((raw['sinks'] ?? {}) as object)) {
-    if (!factories.some((f) => f.name === name)) issues.push({ key: `sinks.${name}`, expected: `the name of a loaded sink plugin (${factories.map((f) => f.name).join(', ') || 'none'})` });
+  const sinkNames = `${factories.map((f) => f.name).join(', ') || 'none'}`;
+  for (const name of Object.keys(isRecord(raw['sinks']) ? raw['sinks'] : {})) {
+    if (factories.some((f) => f.name === name) || failedNamed(name)) continue;
+    issues.push({ key: `sinks.${name}`, expected: `the name of a loaded sink plugin (${sinkNames}${failedNote(failedUnnamed)})` });
   }
   for (const name of Object.keys(rawCredentials)) {
-    if (!credentialFactories.some((f) => f.name === name)) {
-      issues.push({ key: `credentials.${name}`, expected: `a credential provider this host offers (${credentialFactories.map((f) => f.name).join(', ') || 'none'})` });
-    }
+    if (credentialFactories.some((f) => f.name === name) || failedNamed(name)) continue;
+    issues.push({ key: `credentials.${name}`, expected: `a credential provider this host offers (${credentialFactories.map((f) => f.name).join(', ') || 'none'}${failedNote(failedUnnamed)})` });
   }
   try {
     validateConfig(raw, sections);
   } catch (err) {
     if (err instanceof ConfigError) issues.push(...err.issues);
     else throw err;
+  }
+  // The engine looks perSink up by sink name: a key no sink has would be ignored without a word.
+  const perSink = getPath(raw, 'concurrency.perSink');
+  for (const name of Object.keys(isRecord(perSink) ? perSink : {})) {
+    if (factories.some((f) => f.name === name) || failedNamed(name)) continue;
+    issues.push({ key: `concurrency.perSink.${name}`, expected: `the name of a loaded sink plugin (${sinkNames}${failedNote(failedUnnamed)})` });
   }
   const config = raw as unknown as ConnectorConfig;
   let template: NameTemplate | undefined;
@@ -137,19 +166,17 @@ export async function bootConnector(host: HostDefinition, options: BootOptions =
   for (const s of sections) collectSecrets(s.path ? getSection(raw, s.path) : raw, s.schema, secrets);
   const stateDir = resolve(configBaseDir(options.configPath), config.stateDir);
   const files = config.log.files;
+  // A given destination (tests, benchmarks) is the only one; otherwise stdout and rotating files.
+  const logFiles = !options.logDestination && files.enabled && !options.readOnlyStore ? await openLogFolder(join(stateDir, 'logs'), files) : undefined;
   const logger = createLogger({
     level: config.log.level,
     ...(config.log.pretty === undefined ? {} : { pretty: config.log.pretty }),
-    // A given destination (tests, benchmarks) is the only one; otherwise stdout and rotating files.
-    ...(options.logDestination
-      ? { destination: options.logDestination }
-      : files.enabled && !options.readOnlyStore
-        ? { files: await openLogFiles({ dir: join(stateDir, 'logs'), maxSize: files.maxSize, keep: files.keep }) }
-        : {}),
+    ...(options.logDestination ? { destination: options.logDestination } : logFiles ? { files: logFiles } : {}),
     secrets,
   });
+  // Already said on stdout before validation; the log files must have it too.
+  if (logFiles && plugins.failed.length) logFailedPlugins(createLogger({ level: config.log.level, files: logFiles, stdout: false, secrets }), plugins.failed);
   if (licence) logLicence(logger, licence);
-  for (const f of plugins.failed) logger.error({ plugin: f.name, reason: f.reason }, `plugin ${f.name} failed to load; running without it`);
 
   const store = StateStore.open(stateDir, { readOnly: !!options.readOnlyStore });
   try {
@@ -185,22 +212,75 @@ export async function bootConnector(host: HostDefinition, options: BootOptions =
 /**
  * Reads the config file, lays the overrides over it, resolves `${env:…}`/`${file:…}` references
  * and loads the plugins into a child container of the host. Shared by `run`, `status` and `doctor`.
+ * Plugin paths in the config (`plugins.load` folders, `plugins.folder`) are relative to the config
+ * file's folder. Throws {@link ConfigError} when the file cannot be read or a reference not
+ * resolved; returns as `issues` the config problems found while loading plugins (a missing
+ * `plugins.folder`), which {@link bootConnector} reports with the rest.
  * @public
  */
 export async function loadConfiguration(
   host: HostDefinition,
   options: Pick<BootOptions, 'configPath' | 'overrides'>,
-): Promise<{ config: Record<string, unknown>; container: DependencyContainer; plugins: PluginReport }> {
+): Promise<{ config: Record<string, unknown>; container: DependencyContainer; plugins: PluginReport; issues: ConfigIssue[] }> {
   const config = options.configPath ? readConfigFile(options.configPath) : {};
   for (const o of options.overrides ?? []) if (o.value !== undefined) setPath(config, o.key, o.value, o.append);
   resolveReferences(config, configBaseDir(options.configPath));
   const container = rootContainer.createChildContainer();
   for (const f of host.credentialFactories) container.register(CredentialProviderFactory, { useValue: f });
-  const pluginSection = (config['plugins'] ?? {}) as { load?: unknown; folder?: unknown };
-  const extra = Array.isArray(pluginSection.load) ? pluginSection.load.filter((s): s is string => typeof s === 'string') : [];
-  const folder = typeof pluginSection.folder === 'string' ? resolve(configBaseDir(options.configPath), pluginSection.folder) : undefined;
+  const pluginSection = (isRecord(config['plugins']) ? config['plugins'] : {}) as { load?: unknown; folder?: unknown };
+  // Paths in the config file are relative to its folder, like every other path in it.
+  const baseDir = configBaseDir(options.configPath);
+  const extra = Array.isArray(pluginSection.load)
+    ? pluginSection.load.filter((s): s is string => typeof s === 'string' && s !== '').map((s) => resolvePluginSpec(s, baseDir))
+    : [];
+  let folder = typeof pluginSection.folder === 'string' && pluginSection.folder !== '' ? resolve(baseDir, pluginSection.folder) : undefined;
+  // A missing plugins folder is a config problem, reported with the others by bootConnector; the
+  // config itself is still returned (status and doctor read it whatever the plugins do).
+  const issues: ConfigIssue[] = [];
+  const folderIssue = folder ? pluginFolderIssue(folder) : undefined;
+  if (folderIssue) {
+    issues.push(folderIssue);
+    folder = undefined;
+  }
   const plugins = await loadPlugins({ specs: [...host.plugins, ...extra], ...(folder ? { folder } : {}), resolveFrom: host.resolveFrom, container });
-  return { config, container, plugins };
+  return { config, container, plugins, issues };
+}
+
+/** Logs each plugin that failed to load, with its reason. */
+function logFailedPlugins(logger: Logger, failed: readonly FailedPlugin[]): void {
+  for (const f of failed) logger.error({ plugin: f.name, spec: f.spec, reason: f.reason }, `plugin ${f.name} failed to load; running without it`);
+}
+
+/** The configured log level if it is one, for logging before the config is validated. */
+function levelOf(raw: Record<string, unknown>): string {
+  const level = getPath(raw, 'log.level');
+  return typeof level === 'string' && ['fatal', 'error', 'warn', 'info', 'debug', 'trace'].includes(level) ? level : 'info';
+}
+
+function prettyOf(raw: Record<string, unknown>): { pretty?: boolean } {
+  const pretty = getPath(raw, 'log.pretty');
+  return typeof pretty === 'boolean' ? { pretty } : {};
+}
+
+/**
+ * Opens the rotating log files in `dir`, turning a folder that cannot be made or written (a path
+ * under a file, missing permissions) into a {@link ConfigError} for `stateDir`.
+ */
+async function openLogFolder(dir: string, files: { maxSize: string; keep: number }): Promise<DestinationStream> {
+  try {
+    return await openLogFiles({ dir, maxSize: files.maxSize, keep: files.keep });
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) throw err;
+    throw new ConfigError([{ key: 'stateDir', expected: `a folder the log files can be written in (${dir}: ${(err as Error).message})` }], {
+      cause: err,
+      action: 'Choose a state folder (--state-dir / stateDir) that is a folder, or can be created as one, and that the account filing-sync runs as may write; or turn log.files.enabled off.',
+    });
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 function tenantOf(config: ConnectorConfig): string | undefined {

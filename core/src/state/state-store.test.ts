@@ -1,10 +1,13 @@
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fork } from 'node:child_process';
 import type { Filing } from '../contracts/filing.js';
+import { ConfigError, StoreBusy, TransientError } from '../errors.js';
 import { StateStore } from './state-store.js';
+import { openError } from './store-open-error.js';
 
 const filing = (id: string, targets = ['/a', '/b']): Filing => ({
   id,
@@ -69,11 +72,111 @@ describe('StateStore', () => {
     const child = fork(script, [d]);
     const answer = await new Promise<string>((res) => child.once('message', (m) => res(String(m))));
     child.kill();
-    expect(answer).to.match(/^ConfigError: [\s\S]*in use by pid \d+/);
+    // Transient, not a config error: the store frees up when the other process stops.
+    expect(answer).to.match(/^StoreBusy: The state store in .* is in use by another filing-sync process, pid \d+/);
     expect(answer).to.include(String(process.pid));
     store.close();
     // Released on close: another open works.
     StateStore.open(d).close();
     expect(() => StateStore.open(d, { readOnly: true }).close()).not.to.throw();
+  });
+
+  it('raises StoreBusy, a transient error with the holder, when the lock is taken', async () => {
+    const d = dir();
+    const script = join(d, 'hold-store.mjs');
+    writeFileSync(script, `import { StateStore } from '${new URL('./state-store.js', import.meta.url).href}';
+      const s = StateStore.open(process.argv[2]); process.send('held'); process.on('message', () => { s.close(); process.exit(0); });`);
+    const child = fork(script, [d]);
+    await new Promise<void>((res) => child.once('message', () => res()));
+    try {
+      expect(() => StateStore.open(d)).to.throw(StoreBusy);
+      try {
+        StateStore.open(d);
+      } catch (err) {
+        expect(err).to.be.instanceOf(TransientError);
+        expect(err).not.to.be.instanceOf(ConfigError);
+        expect(err).to.include({ holderPid: child.pid, dir: d, lockPath: join(d, 'state.lock') });
+        expect((err as StoreBusy).action).to.match(/Stop the other filing-sync process/);
+      }
+    } finally {
+      child.send('stop');
+      await new Promise((res) => child.once('exit', res));
+    }
+  });
+
+  it('drops the pending rows of targets removed from the location, keeping final outcomes', () => {
+    const store = StateStore.open(dir());
+    store.beginFiling(filing('F4', ['/a', '/b', '/c']));
+    store.recordOutcome('F4', { target: '/a', outcome: 'created' });
+    store.recordFailure('F4', '/c', 'busy');
+    // Redelivered after /b and /c were removed and /d added.
+    store.beginFiling(filing('F4', ['/d']));
+    expect(store.targets('F4').map((t) => [t.target, t.outcome])).to.deep.equal([['/a', 'created'], ['/d', null]]);
+    store.recordOutcome('F4', { target: '/d', outcome: 'created' });
+    expect(store.summary().byOutcome).to.include({ created: 2, pending: 0 });
+    expect(store.recent(10, ['pending'])).to.deep.equal([]);
+    store.close();
+  });
+
+  it('names stateDir and the system\'s reason when the folder cannot be made (a path under a file)', () => {
+    const file = join(dir(), 'a-file');
+    writeFileSync(file, 'x');
+    const under = join(file, 'state');
+    let thrown: unknown;
+    try {
+      StateStore.open(under);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).to.be.instanceOf(ConfigError);
+    expect((thrown as ConfigError).issues[0]!.key).to.equal('stateDir');
+    expect((thrown as ConfigError).message).to.include(under).and.to.include('ENOTDIR');
+  });
+
+  it('tells the user to upgrade when a newer filing-sync wrote the store', () => {
+    const d = dir();
+    const db = new Database(join(d, 'state.sqlite'));
+    db.pragma('user_version = 99');
+    db.close();
+    let thrown: unknown;
+    try {
+      StateStore.open(d);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).to.be.instanceOf(ConfigError);
+    expect((thrown as ConfigError).issues[0]!.key).to.equal('stateDir');
+    expect((thrown as ConfigError).message).to.match(/newer filing-sync: schema 99/);
+    expect((thrown as ConfigError).action).to.match(/^Upgrade filing-sync/);
+    // The lock was released: the same folder opens once the cause is gone.
+    const again = new Database(join(d, 'state.sqlite'));
+    again.pragma('user_version = 0');
+    again.close();
+    StateStore.open(d).close();
+  });
+
+  it('speaks of permissions when SQLite cannot open or write the store', () => {
+    const d = dir();
+    // A folder where the database file should be: SQLite cannot open it (as for a file it may not open).
+    mkdirSync(join(d, 'state.sqlite'));
+    let thrown: unknown;
+    try {
+      StateStore.open(d);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).to.be.instanceOf(ConfigError);
+    expect((thrown as ConfigError).message).to.include(d).and.to.include('SQLITE_CANTOPEN');
+    expect((thrown as ConfigError).action).to.match(/permission/);
+    // A read-only file or disk cannot be made here (the tests may run as root): the mapping alone.
+    const readonly = Object.assign(new Error('attempt to write a readonly database'), { code: 'SQLITE_READONLY' });
+    const mapped = openError(readonly, '/var/lib/filing-sync') as ConfigError;
+    expect(mapped).to.be.instanceOf(ConfigError);
+    expect(mapped.issues[0]).to.include({ key: 'stateDir' });
+    expect(mapped.message).to.include('/var/lib/filing-sync: attempt to write a readonly database (SQLITE_READONLY)');
+    expect(mapped.action).to.match(/permission/);
+    // Anything else is left as it is.
+    const other = Object.assign(new Error('constraint'), { code: 'SQLITE_CONSTRAINT' });
+    expect(openError(other, d)).to.equal(other);
   });
 });

@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Filing, Outcome, TargetOutcome } from '../contracts/filing.js';
+import { ConfigError, type StoreBusy } from '../errors.js';
 import { MIGRATIONS } from './migrations.js';
+import { openError } from './store-open-error.js';
 import { StoreLock } from './store-lock.js';
 
 /** What the store knows of one (filing, target) pair. `outcome` is `null` while pending. */
@@ -61,32 +63,45 @@ export class StateStore {
   ) {}
 
   /**
-   * Opens (creating and migrating) the store in `dir`. Throws {@link ConfigError} when another
-   * process holds it.
+   * Opens (creating and migrating) the store in `dir`. Throws {@link StoreBusy} when another
+   * process holds it, and {@link ConfigError} for `stateDir` naming the folder and the system's
+   * reason when the folder or store cannot be created, opened or written (a path under a file,
+   * missing permissions, a read-only disk), or when a newer filing-sync wrote it.
    */
   static open(dir: string, options: StateStoreOptions = {}): StateStore {
-    mkdirSync(dir, { recursive: true });
-    const lock = options.readOnly ? undefined : StoreLock.acquire(join(dir, 'state.lock'));
     try {
-      const db = new Database(join(dir, 'state.sqlite'), { readonly: !!options.readOnly, fileMustExist: !!options.readOnly });
-      if (!options.readOnly) {
-        db.pragma('journal_mode = WAL');
-        // NORMAL for bookkeeping; recordOutcome switches to FULL for its own commit (see the class note).
-        db.pragma('synchronous = NORMAL');
-        migrate(db);
+      // A read-only open (status, doctor) creates nothing: the store must already be there.
+      if (!options.readOnly) mkdirSync(dir, { recursive: true });
+      const lock = options.readOnly ? undefined : StoreLock.acquire(join(dir, 'state.lock'));
+      try {
+        const db = new Database(join(dir, 'state.sqlite'), { readonly: !!options.readOnly, fileMustExist: !!options.readOnly });
+        try {
+          if (!options.readOnly) {
+            db.pragma('journal_mode = WAL');
+            // NORMAL for bookkeeping; recordOutcome switches to FULL for its own commit (see the class note).
+            db.pragma('synchronous = NORMAL');
+            migrate(db, dir);
+          }
+          db.pragma('busy_timeout = 5000');
+        } catch (err) {
+          db.close();
+          throw err;
+        }
+        return new StateStore(db, lock, dir);
+      } catch (err) {
+        lock?.release();
+        throw err;
       }
-      db.pragma('busy_timeout = 5000');
-      return new StateStore(db, lock, dir);
     } catch (err) {
-      lock?.release();
-      throw err;
+      throw openError(err, dir);
     }
   }
 
   /**
    * Notes a delivery of `filing`: creates its row and a pending row per target on first sight,
-   * counts a redelivery otherwise. Returns how many times it has been delivered and whether it was
-   * already reported.
+   * counts a redelivery otherwise, adding rows for targets new to the location and dropping the
+   * pending rows of targets no longer among them. Returns how many times it has been delivered
+   * and whether it was already reported.
    */
   beginFiling(filing: Filing, now = new Date()): { deliveries: number; reported: boolean } {
     return this.beginFilings([filing], now).get(filing.id)!;
@@ -114,10 +129,20 @@ export class StateStore {
         )
         .run(filing.id, filing.tenant, filing.location.id, filing.location.name, filing.message.subject ?? null, at);
     }
+    const targets = [...new Set(filing.location.targets)];
+    if (row) {
+      // A target removed from the location since an earlier delivery will never be written:
+      // left pending, it would keep the filing open in `status` and `doctor` for ever. Final
+      // outcomes stay, they are history.
+      this.stmt(
+          `DELETE FROM target_outcomes WHERE filing_id = ? AND outcome IS NULL AND target NOT IN (SELECT value FROM json_each(?))`,
+        )
+        .run(filing.id, JSON.stringify(targets));
+    }
     const insertTarget = this.stmt(
       `INSERT OR IGNORE INTO target_outcomes (filing_id, target, created_at, updated_at) VALUES (?, ?, ?, ?)`,
     );
-    for (const target of new Set(filing.location.targets)) insertTarget.run(filing.id, target, at, at);
+    for (const target of targets) insertTarget.run(filing.id, target, at, at);
     return { deliveries: (row?.deliveries ?? 0) + 1, reported: !!row?.reported_at };
   }
 
@@ -316,10 +341,13 @@ function toRecord(r: Row): TargetRecord {
   return rec;
 }
 
-function migrate(db: Database.Database): void {
+function migrate(db: Database.Database, dir: string): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > MIGRATIONS.length) {
-    throw new Error(`The state store was written by a newer filing-sync (schema ${version}, this one knows ${MIGRATIONS.length}).`);
+    throw new ConfigError(
+      [{ key: 'stateDir', expected: `a state store this filing-sync can read (the store in ${dir} was written by a newer filing-sync: schema ${version}, this one knows up to ${MIGRATIONS.length})` }],
+      { action: 'Upgrade filing-sync to the version that last used this state folder (or newer); never point an older version at it.' },
+    );
   }
   for (let v = version; v < MIGRATIONS.length; v++) {
     db.transaction(() => {

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { ConfigError } from '../errors.js';
+import { dirname } from 'node:path';
+import { StoreBusy } from '../errors.js';
 
 /**
  * Keeps a second process on this machine from using the same state store.
@@ -13,8 +14,9 @@ export class StoreLock {
   private constructor(private readonly db: Database.Database) {}
 
   /**
-   * Takes the lock at `path`. Throws {@link ConfigError} naming the holder's pid when another
-   * process holds it.
+   * Takes the lock at `path`. Throws {@link StoreBusy} (a transient error: the store frees up
+   * when the other process stops) naming the holder's pid when another process holds it; throws
+   * the SQLite error when the lock file cannot be opened or written.
    */
   static acquire(path: string): StoreLock {
     const db = new Database(path, { timeout: 0 });
@@ -27,10 +29,7 @@ export class StoreLock {
       db.close();
       if ((err as { code?: string }).code?.startsWith('SQLITE_BUSY')) {
         const pid = readPid(`${path}.pid`);
-        throw new ConfigError(
-          [{ key: 'stateDir', expected: `a state folder no other process uses (in use by pid ${pid ?? 'unknown'}, lock ${path})` }],
-          { action: 'Stop the other filing-sync process, or give this one its own --state-dir.' },
-        );
+        throw new StoreBusy({ dir: dirname(path), lockPath: path, ...(pid === undefined ? {} : { holderPid: pid }), cause: err });
       }
       throw err;
     }

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { ConfigOverride } from '@filing-sync/core';
 
@@ -26,15 +27,20 @@ export function addRunOptions(cmd: Command): Command {
     .option('--license <file>', 'the licence file (license; default: Sync-license.lic beside the config, then in the install folder)');
 }
 
-/** Turns the flags into config overrides. */
-export function toOverrides(o: RunOptions): ConfigOverride[] {
+/**
+ * Turns the flags into config overrides. Path flags are resolved here, against the current folder
+ * where they were typed: the config's own paths are relative to the config file's folder, and
+ * an absolute path stays as it is there.
+ */
+export function toOverrides(o: RunOptions, cwd: string = process.cwd()): ConfigOverride[] {
+  const path = (p: string | undefined) => (p === undefined ? undefined : resolve(cwd, p));
   return [
     { key: 'source.url', value: o.sourceUrl },
     { key: 'source.token', value: o.token },
     { key: 'source.tenant', value: o.tenant },
-    { key: 'stateDir', value: o.stateDir },
+    { key: 'stateDir', value: path(o.stateDir) },
     { key: 'log.level', value: o.logLevel },
-    { key: 'license', value: o.license },
+    { key: 'license', value: path(o.license) },
     ...(o.allowRoot?.length ? [{ key: 'sinks.filesystem.allowedRoots', value: o.allowRoot, append: true }] : []),
   ];
 }
