@@ -1,18 +1,20 @@
 import { resolve } from 'node:path';
-import { checkLicence, configBaseDir, loadConfiguration, type VerifiedLicence } from '@filing-sync/core';
+import { checkLicence, configBaseDir, type VerifiedLicence } from '@filing-sync/core';
 import { serviceHost } from '../composition.js';
+import { readConfigKeys } from './config-keys.js';
 import { EXIT, reportFailure } from './report-failure.js';
 import { toOverrides, type RunOptions } from './run-options.js';
 
 /**
  * `filing-sync license verify [FILE]`: checks a licence offline exactly as `run` does at start and
  * prints what it allows. The tenant is compared with `--tenant` or the config's `source.tenant`
- * when either is given. Exits 4 with the reason and what to do when the licence is refused.
+ * when either is given. Exits 4 with the reason and what to do when the licence is refused. Needs
+ * none of the service's secrets: only `license` and `source.tenant` of the config are resolved.
  */
 export async function licenseVerifyCommand(file: string | undefined, options: RunOptions): Promise<void> {
   try {
     const host = serviceHost();
-    const { config } = await loadConfiguration({ ...host, plugins: [] }, { ...(options.config ? { configPath: options.config } : {}), overrides: toOverrides(options) });
+    const config = readConfigKeys(options.config, toOverrides(options), ['license', 'source.tenant']);
     const tenant = (config['source'] as { tenant?: unknown } | undefined)?.tenant;
     const configured = file ? resolve(file) : typeof config['license'] === 'string' ? config['license'] : undefined;
     const licence = checkLicence(

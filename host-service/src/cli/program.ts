@@ -20,7 +20,7 @@ const program = new Command('filing-sync')
   .showHelpAfterError();
 
 addRunOptions(program.command('run').description('run the connector (keeps polling until stopped)'))
-  .option('--once', 'drain every pending filing, then exit (non-zero if any was not filed)')
+  .option('--once', 'drain every pending filing, then exit (1 if any was not filed; 130/143 when stopped by SIGINT/SIGTERM first)')
   .option('--metrics-port <port>', 'serve /healthz and /metrics on 127.0.0.1 at this port (0: any free port)', port)
   .option('--progress-interval <seconds>', 'seconds between progress lines in the log', positive, 30)
   .action((o) => runCommand(o));
@@ -62,10 +62,10 @@ for (const [action, what] of [
     .option('--name <name>', 'service name', 'filing-sync')
     .option('--install-dir <dir>', 'install folder with the config and licence (default: the current folder)')
     .option('--config <file>', 'configuration file, relative to the install folder', 'filing-sync.yaml')
-    .option('--license <file>', 'licence file, relative to the install folder', 'Sync-license.lic')
+    .option('--license <file>', 'licence file, relative to the install folder (default: the config\'s license, else Sync-license.lic); given, it overrides the config')
     .option('--account <user>', 'account to run as: Windows DOMAIN\\user (required), Linux system user (default filing-sync, created), macOS user')
     .option('--password-env <var>', 'Windows: environment variable holding the account password', 'FILING_SYNC_SERVICE_PASSWORD')
-    .option('--state-dir <dir>', 'state folder with the logs (default: C:\\ProgramData\\<name>, /var/lib/<name>, /Library/Application Support/<name>)')
+    .option('--state-dir <dir>', 'state folder with the logs (default: the config\'s stateDir, else C:\\ProgramData\\<name>, /var/lib/<name>, /Library/Application Support/<name>); given, it overrides the config')
     .option('--allow-write <dir>', 'Linux: a further folder the service may write (repeatable; the config\'s allowed roots are added)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--node <file>', 'node executable (default: this one)')
     .option('--cli <file>', 'filing-sync CLI script (default: this one)')

@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import { ConfigError, LicenceError, bootConnector, checkLicence, type Connector, type EngineObserver } from '@filing-sync/core';
 import { serviceHost } from '../composition.js';
 import { ConnectorMetrics } from '../metrics/connector-metrics.js';
@@ -16,10 +17,21 @@ export interface RunOnlyOptions {
 }
 
 /**
+ * The exit code of a `run --once` that a signal stopped before the queue was drained: 128 + the
+ * signal's number, the shell's convention (130 for SIGINT, 143 for SIGTERM), so a script or
+ * `timeout` sees that the queue may still hold filings.
+ */
+export function stoppedExitCode(signal: NodeJS.Signals): number {
+  return 128 + (constants.signals[signal] ?? 0);
+}
+
+/**
  * `filing-sync run [--once]`: verifies the licence and boots the connector, then runs it until
  * SIGINT/SIGTERM (or, with `--once`, until the queue is empty). A stop finishes in-flight writes,
  * then releases the lease. Progress: a bar on a terminal with `--once`, summary lines in the log
- * otherwise; `--metrics-port` adds the health and metrics endpoint.
+ * otherwise; `--metrics-port` adds the health and metrics endpoint. Exit code 0 after a stop by
+ * a signal (the service's normal stop), except with `--once`: then {@link stoppedExitCode}, as
+ * filings may be left in the queue that were never polled or never started.
  */
 export async function runCommand(options: RunOptions & RunOnlyOptions): Promise<void> {
   // Observers are known only once the connector is booted (they need its logger and sinks).
@@ -45,7 +57,11 @@ export async function runCommand(options: RunOptions & RunOnlyOptions): Promise<
     intervalMs: (options.progressInterval ?? 30) * 1000,
   });
   observers.push(progress.observer());
-  const onSignal = (signal: string) => {
+  // Remembered because the summary cannot tell: filings claimed but not started, and those never
+  // polled, count neither as failed nor as pending.
+  let stoppedBy: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    stoppedBy = signal;
     logger.info({ signal }, 'stop requested');
     engine.stop();
   };
@@ -71,14 +87,20 @@ export async function runCommand(options: RunOptions & RunOnlyOptions): Promise<
     const summary = await engine.run({ once: !!options.once });
     progress.stop();
     const o = summary.outcomes;
-    logger.info({ ...summary }, 'run finished');
+    logger.info({ ...summary, ...(stoppedBy ? { stoppedBy } : {}) }, 'run finished');
     if (options.once) {
       process.stdout.write(
         `filed ${summary.filings} filing(s): ${o.created} created, ${o.identical} identical, ${o.renamed} renamed, ` +
           `${o.degraded} degraded, ${o.skipped} skipped, ${o.failed} failed; ${summary.pending} pending\n`,
       );
+      if (stoppedBy) {
+        process.stdout.write(
+          `stopped by ${stoppedBy} before the queue was drained: filings not filed yet stay queued at the filing service; ` +
+            `run again to file them (exit code ${stoppedExitCode(stoppedBy)})\n`,
+        );
+      }
     }
-    process.exitCode = options.once && (o.failed > 0 || summary.pending > 0) ? EXIT.failed : EXIT.ok;
+    process.exitCode = !options.once ? EXIT.ok : stoppedBy ? stoppedExitCode(stoppedBy) : o.failed > 0 || summary.pending > 0 ? EXIT.failed : EXIT.ok;
     if (licenceRefused) process.exitCode = reportFailure(licenceRefused);
   } catch (err) {
     progress.stop();

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
-  ConnectorConfigSchema, StateStore, configBaseDir, loadConfiguration, validateConfig,
+  ConnectorConfigSchema, StateStore, configBaseDir, validateConfig,
   type ActivityRecord, type ConnectorConfig, type StoreSummary,
 } from '@filing-sync/core';
-import { serviceHost } from '../composition.js';
+import { readConfigKeys } from './config-keys.js';
 import { reportFailure } from './report-failure.js';
 import { toOverrides, type RunOptions } from './run-options.js';
 
@@ -20,11 +20,12 @@ export interface StatusReport {
 
 /**
  * `filing-sync status`: counts by outcome, the latest problems per location and the lease as the
- * connector last saw it, read from the state store without disturbing a running connector.
+ * connector last saw it, read from the state store without disturbing a running connector. Needs
+ * none of the service's secrets: only `stateDir` of the config is resolved.
  */
 export async function statusCommand(options: RunOptions & { json?: boolean }): Promise<void> {
   try {
-    const { config } = await loadConfiguration({ ...serviceHost(), plugins: [] }, { ...(options.config ? { configPath: options.config } : {}), overrides: toOverrides(options) });
+    const config = readConfigKeys(options.config, toOverrides(options), ['stateDir']);
     validateConfig(config, [{ path: '', schema: ConnectorConfigSchema }]);
     const stateDir = resolve(configBaseDir(options.config), (config as unknown as ConnectorConfig).stateDir);
     if (!existsSync(join(stateDir, 'state.sqlite'))) {

@@ -29,13 +29,28 @@ const double = spawn(
   // Its own process group: Ctrl-C reaches the connector, which then releases its lease while the double still answers.
   { stdio: ['ignore', 'pipe', 'inherit'], detached: true },
 );
-const firstLine = await new Promise<string>((res, rej) => {
-  createInterface({ input: double.stdout! }).once('line', res);
-  double.once('exit', (code) => rej(new Error(`the filing-service double exited (${code}) before listening`)));
-});
-const url = /listening on (\S+)/.exec(firstLine)?.[1];
-if (!url) throw new Error(`unexpected first line from the double: ${firstLine}`);
-process.stdout.write(`Filing-service double (tenant "${manifest.tenant}") at ${url}\n`);
+// From here on this process must stop the double however it ends: being detached, nothing else
+// would (Ctrl-C does not reach its process group).
+const stopDouble = (): void => {
+  if (double.exitCode === null && double.signalCode === null) double.kill('SIGTERM');
+};
+process.once('exit', stopDouble);
+let stopping = false;
+let stopEngine: (() => void) | undefined;
+const onSignal = (): void => {
+  if (stopping) {
+    // A second Ctrl-C: do not wait for in-flight writes.
+    stopDouble();
+    process.exit(130);
+  }
+  stopping = true;
+  // Running: the connector finishes in-flight writes and releases its lease, then the double goes.
+  // Starting: there is nothing to finish.
+  if (stopEngine) stopEngine();
+  else stopDouble();
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
 
 const byLocation = new Map<string, Map<string, number>>();
 let drained = false;
@@ -48,6 +63,14 @@ const print = (filing: Filing, o: TargetOutcome) => {
 };
 
 try {
+  const firstLine = await new Promise<string>((res, rej) => {
+    createInterface({ input: double.stdout! }).once('line', res);
+    double.once('exit', (code) => rej(new Error(`the filing-service double exited (${code}) before listening`)));
+  });
+  const url = /listening on (\S+)/.exec(firstLine)?.[1];
+  if (!url) throw new Error(`unexpected first line from the double: ${firstLine}`);
+  process.stdout.write(`Filing-service double (tenant "${manifest.tenant}") at ${url}\n`);
+
   const connector = await bootConnector(serviceHost(), {
     overrides: [
       { key: 'source.url', value: url },
@@ -71,16 +94,23 @@ try {
       },
     },
   });
-  const stop = () => connector.engine.stop();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  process.stdout.write('Filing… (Ctrl-C to stop)\n');
-  await connector.engine.run();
-  connector.close();
+  if (stopping) {
+    connector.close();
+    process.stdout.write('Stopped before filing started.\n');
+  } else {
+    stopEngine = () => connector.engine.stop();
+    process.stdout.write('Filing… (Ctrl-C to stop)\n');
+    await connector.engine.run();
+    connector.close();
+  }
 } catch (err) {
-  process.exitCode = reportFailure(err);
+  // A stop while starting ends the double, which the start then reports: that is no failure.
+  if (stopping) process.stdout.write('Stopped before filing started.\n');
+  else process.exitCode = reportFailure(err);
 } finally {
-  double.kill('SIGTERM');
+  stopDouble();
+  process.removeListener('SIGINT', onSignal);
+  process.removeListener('SIGTERM', onSignal);
 }
 
 function summarise(): void {

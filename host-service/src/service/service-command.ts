@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { posix, win32 } from 'node:path';
+import { posix, win32, type PlatformPath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, readConfigFile } from '@filing-sync/core';
 import { reportFailure } from '../cli/report-failure.js';
@@ -71,7 +71,46 @@ export function resolveServiceSpec(action: ServiceAction, o: ServiceOptions): Se
       action: `Give --account DOMAIN\\user and its password in the environment variable ${o.passwordEnv}.`,
     });
   }
-  const stateDir = o.stateDir ? absolute('--state-dir', o.stateDir) : p.join(DEFAULT_STATE_ROOT[platform], o.name);
+  // A value the installed config sets is left to the config: a flag on the service's command line
+  // would override it, and `status`/`doctor --config` would then read another store than the service.
+  // Only install writes the command line; the other actions need neither value.
+  const configured = action === 'install' ? readConfiguredPaths(config, p) : undefined;
+  const read = configured?.kind === 'read' ? configured : undefined;
+  const notes: string[] = [];
+  let stateDir: string;
+  let passStateDir = true;
+  if (o.stateDir) stateDir = absolute('--state-dir', o.stateDir);
+  else {
+    stateDir = p.join(DEFAULT_STATE_ROOT[platform], o.name);
+    const c = read?.stateDir;
+    if (c?.kind === 'path') {
+      stateDir = c.path;
+      passStateDir = false;
+    } else if (c?.kind === 'reference') {
+      throw new ConfigError([{ key: 'stateDir', expected: `a folder path in ${config} (install sets up the state folder for the service account; the reference ${c.value} is resolved only when the service runs)`, found: c.value }], {
+        action: 'Give the state folder with --state-dir DIR, or write its path in the config, then install again.',
+      });
+    }
+  }
+  let licence: string | undefined;
+  let passLicence = true;
+  if (o.license) licence = absolute('--license', o.license, installDir);
+  else {
+    licence = p.join(installDir, 'Sync-license.lic');
+    const c = read?.license;
+    if (c?.kind === 'path') {
+      licence = c.path;
+      passLicence = false;
+    } else if (c?.kind === 'reference') {
+      licence = undefined;
+      passLicence = false;
+      notes.push(`The config names the licence with ${c.value}, resolved only when the service runs: make that file readable by the service account.`);
+    }
+  }
+  if (configured?.kind === 'unreadable' && (!o.stateDir || !o.license)) {
+    const defaults = [...(o.license ? [] : [`--license ${licence}`]), ...(o.stateDir ? [] : [`--state-dir ${stateDir}`])];
+    notes.push(`${config} cannot be read here (${configured.reason}): the service is given ${defaults.join(' and ')}, which take precedence over the config's license and stateDir.`);
+  }
   return {
     platform,
     name: o.name,
@@ -80,13 +119,43 @@ export function resolveServiceSpec(action: ServiceAction, o: ServiceOptions): Se
     cli: o.cli ? absolute('--cli', o.cli) : native ? fileURLToPath(new URL('../cli/main.js', import.meta.url)) : p.join(installDir, 'node_modules', '@filing-sync', 'host-service', 'dist', 'cli', 'main.js'),
     installDir,
     config,
-    licence: absolute('--license', o.license ?? 'Sync-license.lic', installDir),
+    licence,
     account: o.account,
     passwordEnv: o.passwordEnv,
     stateDir,
+    passOnCommandLine: { licence: passLicence, stateDir: passStateDir },
+    notes,
     writablePaths: [...new Set([...o.allowWrite.map((w) => absolute('--allow-write', w)), ...(native ? allowedRootsOf(config) : [])])],
     winsw: o.winsw ? absolute('--winsw', o.winsw) : undefined,
   };
+}
+
+/** A path key of the installed config as `service install` finds it. */
+type ConfiguredPath = { kind: 'absent' } | { kind: 'path'; path: string } | { kind: 'reference'; value: string };
+
+/**
+ * The config's `stateDir` and `license` as `run` will read them: relative paths resolved against
+ * the config's folder. `unreadable` when the file cannot be read here (not written yet, or a path
+ * of another platform). Throws {@link ConfigError} for a value that is no path at all.
+ */
+function readConfiguredPaths(config: string, p: PlatformPath): { kind: 'unreadable'; reason: string } | { kind: 'read'; stateDir: ConfiguredPath; license: ConfiguredPath } {
+  let raw: Record<string, unknown>;
+  try {
+    if (!existsSync(config)) return { kind: 'unreadable', reason: 'no such file' };
+    raw = readConfigFile(config);
+  } catch (err) {
+    return { kind: 'unreadable', reason: err instanceof ConfigError ? (err.issues[0]?.expected ?? err.message) : (err as Error).message };
+  }
+  const pathOf = (key: 'stateDir' | 'license'): ConfiguredPath => {
+    const v = raw[key];
+    if (v === undefined || v === null) return { kind: 'absent' };
+    if (typeof v !== 'string' || v.trim() === '') {
+      throw new ConfigError([{ key, expected: `a path in ${config}`, found: JSON.stringify(v) }], { action: `Fix ${key} in ${config}, then install again.` });
+    }
+    if (/^\$\{(env|file):.+\}$/.test(v.trim())) return { kind: 'reference', value: v.trim() };
+    return { kind: 'path', path: p.resolve(p.dirname(config), v) };
+  };
+  return { kind: 'read', stateDir: pathOf('stateDir'), license: pathOf('license') };
 }
 
 /** The filesystem sink's allowed roots from the config, when it can be read: the service writes there. */
@@ -113,7 +182,7 @@ export function servicePlan(spec: ServiceSpec): ServicePlan {
 export function dryRun(action: ServiceAction, o: ServiceOptions): string {
   const spec = resolveServiceSpec(action, o);
   const plan = servicePlan(spec);
-  const notes = action === 'install' ? plan.notes.map((n) => `# note: ${n}\n`).join('') : '';
+  const notes = action === 'install' ? [...spec.notes, ...plan.notes].map((n) => `# note: ${n}\n`).join('') : '';
   return `# filing-sync service ${action} on ${spec.platform} (dry run: nothing is changed)\n${describeSteps(plan[action])}${notes}`;
 }
 
@@ -137,7 +206,7 @@ export async function serviceCommand(action: ServiceAction, o: ServiceOptions): 
     executeSteps(steps);
     if (action === 'install') {
       process.stdout.write(`Installed the service ${spec.name}; start it with \`filing-sync service start\`.\n`);
-      for (const n of plan.notes) process.stdout.write(`Note: ${n}\n`);
+      for (const n of [...spec.notes, ...plan.notes]) process.stdout.write(`Note: ${n}\n`);
     }
   } catch (err) {
     process.exitCode = reportFailure(err);

@@ -1,11 +1,14 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { XMLParser } from 'fast-xml-parser';
 import { parse as parsePlist } from 'plist';
 import { ConfigError } from '@filing-sync/core';
 import { dryRun, type ServiceOptions } from './service-command.js';
-import type { ServiceAction } from './service-plan.js';
+import { executeSteps, type ServiceAction } from './service-plan.js';
 
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
@@ -112,19 +115,120 @@ describe('filing-sync service --dry-run', () => {
       const unit = fileIn(r.out, '/etc/systemd/system/filing-sync.service (mode 644)');
       const lines = unit.split('\n');
       for (const want of [
-        'User=filing-sync', 'Group=filing-sync', 'WorkingDirectory=/opt/filing-sync',
+        'User=filing-sync', 'WorkingDirectory=/opt/filing-sync',
         'ExecStart=/usr/bin/node /opt/filing-sync/cli/main.js run --config /opt/filing-sync/filing-sync.yaml --license /opt/filing-sync/Sync-license.lic --state-dir /var/lib/filing-sync',
         'StateDirectory=filing-sync', 'Restart=on-failure', 'RestartPreventExitStatus=2 4', 'KillSignal=SIGTERM',
         'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=yes', 'PrivateTmp=yes', 'CapabilityBoundingSet=',
         'ReadWritePaths=/srv/projects "/mnt/fs01 share"', 'WantedBy=multi-user.target',
       ]) expect(lines, want).to.include(want);
+      // The user's primary group, whatever its name.
+      expect(lines.filter((l) => l.startsWith('Group='))).to.deep.equal([]);
       expect(commands(r.out)).to.deep.equal([
         'useradd --system --user-group --no-create-home --home-dir /var/lib/filing-sync --shell /usr/sbin/nologin filing-sync    (skipped when `id -u filing-sync` succeeds)',
-        'chown root:filing-sync /opt/filing-sync/filing-sync.yaml /opt/filing-sync/Sync-license.lic',
+        'chown root:$(id -gn filing-sync) /opt/filing-sync/filing-sync.yaml /opt/filing-sync/Sync-license.lic',
         'chmod 0640 /opt/filing-sync/filing-sync.yaml /opt/filing-sync/Sync-license.lic',
         'systemctl daemon-reload',
         'systemctl enable filing-sync.service',
       ]);
+      // No config to read yet: the defaults are passed, and the note says they win over the config.
+      expect(r.out).to.include(
+        '# note: /opt/filing-sync/filing-sync.yaml cannot be read here (no such file): the service is given --license /opt/filing-sync/Sync-license.lic ' +
+          'and --state-dir /var/lib/filing-sync, which take precedence over the config\'s license and stateDir.\n',
+      );
+    });
+
+    describe('with the config in the install folder', () => {
+      let dir: string;
+      const unitOf = (out: string) => fileIn(out, '/etc/systemd/system/filing-sync.service (mode 644)').split('\n');
+      const execStart = (out: string) => unitOf(out).find((l) => l.startsWith('ExecStart='));
+      beforeEach(() => {
+        dir = mkdtempSync(join(tmpdir(), 'filing-sync-install-'));
+      });
+      afterEach(() => rmSync(dir, { recursive: true, force: true }));
+      const withConfig = (text: string) => {
+        writeFileSync(join(dir, 'filing-sync.yaml'), text);
+        return ['--dry-run', '--platform', 'linux', '--install-dir', dir, '--node', '/usr/bin/node', '--cli', '/opt/filing-sync/cli/main.js'];
+      };
+
+      it('leaves stateDir and license that the config sets to the config, and makes that licence readable for the service', () => {
+        const args = withConfig('source: {url: "https://filing.example.com", tenant: t1, token: "${env:FS_TOKEN}"}\nstateDir: ./state\nlicense: /etc/filing-sync/Sync-license.lic\n');
+        // Through the CLI: its options carry no defaults that would count as given.
+        const r = cli('install', ...args);
+        expect(r.code, r.err).to.equal(0);
+        // The same store that `status --config` and `doctor --config` read.
+        expect(execStart(r.out)).to.equal(`ExecStart=/usr/bin/node /opt/filing-sync/cli/main.js run --config ${dir}/filing-sync.yaml`);
+        const unit = unitOf(r.out);
+        expect(unit).to.include(`ReadWritePaths=${dir}/state`);
+        expect(unit.filter((l) => l.startsWith('StateDirectory='))).to.deep.equal([]);
+        expect(commands(r.out)).to.deep.equal([
+          `useradd --system --user-group --no-create-home --home-dir ${dir}/state --shell /usr/sbin/nologin filing-sync    (skipped when \`id -u filing-sync\` succeeds)`,
+          `chown root:$(id -gn filing-sync) ${dir}/filing-sync.yaml /etc/filing-sync/Sync-license.lic`,
+          `chmod 0640 ${dir}/filing-sync.yaml /etc/filing-sync/Sync-license.lic`,
+          // Outside /var/lib systemd does not make the state folder: install does, for the account.
+          `chown -R filing-sync: ${dir}/state`,
+          'systemctl daemon-reload',
+          'systemctl enable filing-sync.service',
+        ]);
+        expect(r.out).to.include(`--- create folder ${dir}/state\n`);
+        expect(r.out).not.to.match(/take precedence/);
+      });
+
+      it('passes --license and --state-dir given to install (they win over the config), and passes the defaults the config lacks', () => {
+        const args = withConfig('stateDir: ./state\nlicense: /etc/filing-sync/Sync-license.lic\n');
+        const given = service('install', ...args, '--license', 'other.lic', '--state-dir', '/srv/fs-state');
+        expect(execStart(given.out)).to.equal(`ExecStart=/usr/bin/node /opt/filing-sync/cli/main.js run --config ${dir}/filing-sync.yaml --license ${dir}/other.lic --state-dir /srv/fs-state`);
+        expect(commands(given.out)[1]).to.equal(`chown root:$(id -gn filing-sync) ${dir}/filing-sync.yaml ${dir}/other.lic`);
+
+        const bare = service('install', ...withConfig('source: {tenant: t1}\n'));
+        expect(execStart(bare.out)).to.equal(
+          `ExecStart=/usr/bin/node /opt/filing-sync/cli/main.js run --config ${dir}/filing-sync.yaml --license ${dir}/Sync-license.lic --state-dir /var/lib/filing-sync`,
+        );
+        expect(unitOf(bare.out)).to.include('StateDirectory=filing-sync');
+        expect(bare.out).not.to.match(/take precedence/);
+      });
+
+      it('a licence named by a reference is left to the service, with a note; a state folder named by one must be given', () => {
+        const r = service('install', ...withConfig('license: "${env:FS_LICENCE}"\n'));
+        expect(r.code, r.err).to.equal(0);
+        expect(execStart(r.out)).to.equal(`ExecStart=/usr/bin/node /opt/filing-sync/cli/main.js run --config ${dir}/filing-sync.yaml --state-dir /var/lib/filing-sync`);
+        expect(commands(r.out)[1]).to.equal(`chown root:$(id -gn filing-sync) ${dir}/filing-sync.yaml`);
+        expect(r.out).to.match(/# note: The config names the licence with \$\{env:FS_LICENCE\}, resolved only when the service runs: make that file readable by the service account\./);
+
+        const viaCli = cli('install', ...withConfig('stateDir: "${env:FS_STATE}"\n'));
+        expect(viaCli.code).to.equal(2);
+        expect(viaCli.err).to.match(/stateDir: expected a folder path in .*filing-sync\.yaml/).and.match(/Give the state folder with --state-dir DIR/);
+      });
+
+      it('macOS: the launch daemon runs on the config\'s state folder too', () => {
+        writeFileSync(join(dir, 'filing-sync.yaml'), `stateDir: ${dir}/macstate\nlicense: Sync-license.lic\n`);
+        const r = service('install', '--dry-run', '--platform', 'macos', '--install-dir', dir, '--node', '/usr/local/bin/node', '--cli', '/opt/fs/main.js', '--account', '_filingsync');
+        expect(r.code, r.err).to.equal(0);
+        const plist = parsePlist(fileIn(r.out, '/Library/LaunchDaemons/org.filing-sync.filing-sync.plist (mode 644)')) as Record<string, unknown>;
+        expect(plist['ProgramArguments']).to.deep.equal(['/usr/local/bin/node', '/opt/fs/main.js', 'run', '--config', `${dir}/filing-sync.yaml`]);
+        expect(commands(r.out)[0]).to.equal(`chown -R _filingsync ${dir}/macstate`);
+      });
+    });
+
+    it('an existing account runs in its own primary group (nobody is in nogroup), looked up when the step runs', () => {
+      const r = service('install', ...base, '--account', 'nobody');
+      expect(r.code, r.err).to.equal(0);
+      const unit = fileIn(r.out, '/etc/systemd/system/filing-sync.service (mode 644)').split('\n');
+      expect(unit).to.include('User=nobody');
+      expect(unit.filter((l) => l.startsWith('Group='))).to.deep.equal([]);
+      expect(commands(r.out)[1]).to.equal('chown root:$(id -gn nobody) /opt/filing-sync/filing-sync.yaml /opt/filing-sync/Sync-license.lic');
+
+      // Carried out, the lookup gives the real group (an argument of a harmless command here).
+      const dir = mkdtempSync(join(tmpdir(), 'filing-sync-group-'));
+      try {
+        const out = join(dir, 'arg');
+        executeSteps([{ kind: 'run', argv: [process.execPath, '-e', 'require("fs").writeFileSync(process.argv[1], process.argv[2])', out, { prefix: 'root:', primaryGroupOf: 'nobody' }] }]);
+        const group = spawnSync('id', ['-gn', 'nobody'], { encoding: 'utf8' }).stdout.trim();
+        expect(group).not.to.equal('nobody');
+        expect(readFileSync(out, 'utf8')).to.equal(`root:${group}`);
+        expect(() => executeSteps([{ kind: 'run', argv: ['true', { prefix: 'root:', primaryGroupOf: 'no-such-user-fs' }] }])).to.throw(ConfigError, /--account: expected an existing account/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('a target under /home leaves home read-only rather than hidden, and writable only where listed', () => {

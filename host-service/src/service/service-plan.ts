@@ -1,11 +1,26 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ConfigError } from '@filing-sync/core';
 
 /** A command-line argument taken from an environment variable when run, and never printed. */
 export interface SecretArg {
   secretEnv: string;
 }
+
+/**
+ * A command-line argument naming an account's primary group, looked up (`id -gn`) when the step
+ * runs: an existing account's group need not share its name (`nobody` is in `nogroup`), and an
+ * account created by an earlier step does not exist yet when the plan is made. A dry run shows it
+ * as `<prefix>$(id -gn <account>)`, so its output does not depend on the machine.
+ */
+export interface PrimaryGroupArg {
+  prefix: string;
+  primaryGroupOf: string;
+}
+
+/** One argument of a command the plan runs. */
+export type StepArg = string | SecretArg | PrimaryGroupArg;
 
 /** One thing a service action does. */
 export type ServiceStep =
@@ -15,7 +30,7 @@ export type ServiceStep =
   | { kind: 'remove'; path: string }
   | {
       kind: 'run';
-      argv: (string | SecretArg)[];
+      argv: StepArg[];
       /** Skipped when this command succeeds (e.g. the account exists already). */
       unless?: string[];
       /** A failure does not stop the action (e.g. stopping a service that is not running). */
@@ -31,9 +46,9 @@ export type ServicePlan = Record<ServiceAction, ServiceStep[]> & {
   notes: string[];
 };
 
-/** How an argument is shown: secrets as asterisks, arguments with spaces quoted. */
-function show(arg: string | SecretArg): string {
-  if (typeof arg !== 'string') return '********';
+/** How an argument is shown: secrets as asterisks, a group lookup as the shell would write it, arguments with spaces quoted. */
+function show(arg: StepArg): string {
+  if (typeof arg !== 'string') return 'secretEnv' in arg ? '********' : `${show(arg.prefix)}$(id -gn ${show(arg.primaryGroupOf)})`;
   return /[\s"]/.test(arg) ? `"${arg.replace(/"/g, '\\"')}"` : arg;
 }
 
@@ -92,6 +107,7 @@ export function executeSteps(steps: readonly ServiceStep[], env: NodeJS.ProcessE
         if (s.unless && spawnSync(s.unless[0]!, s.unless.slice(1), { stdio: 'ignore' }).status === 0) break;
         const argv = s.argv.map((a) => {
           if (typeof a === 'string') return a;
+          if ('primaryGroupOf' in a) return a.prefix + primaryGroup(a.primaryGroupOf);
           const value = env[a.secretEnv];
           if (!value) throw new Error(`set the environment variable ${a.secretEnv} (the service account's password) before installing`);
           return value;
@@ -103,4 +119,16 @@ export function executeSteps(steps: readonly ServiceStep[], env: NodeJS.ProcessE
       }
     }
   }
+}
+
+/** An account's primary group (`id -gn`). Throws {@link ConfigError} naming `--account` when there is no such account. */
+function primaryGroup(account: string): string {
+  const r = spawnSync('id', ['-gn', account], { encoding: 'utf8' });
+  const group = r.status === 0 ? r.stdout.trim() : '';
+  if (!group) {
+    throw new ConfigError([{ key: '--account', expected: `an existing account whose primary group \`id -gn ${account}\` names`, found: (r.error?.message ?? r.stderr.trim()) || account }], {
+      action: 'Give an existing user with --account (or leave it out to have the filing-sync system user created), then install again.',
+    });
+  }
+  return group;
 }

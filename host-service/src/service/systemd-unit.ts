@@ -13,7 +13,8 @@ function quote(word: string): string {
 
 /**
  * The systemd unit: restarted on failure (not after config or licence errors), run as a
- * dedicated system user, with the file system read-only except the state folder and the
+ * dedicated system user (in its primary group: no `Group=`, as an existing account's group need
+ * not share its name), with the file system read-only except the state folder and the
  * folders it files into, no new privileges, no capabilities, private /tmp and devices.
  * @public
  */
@@ -30,7 +31,6 @@ export function systemdUnit(spec: ServiceSpec): string {
     '[Service]',
     'Type=simple',
     `User=${user}`,
-    `Group=${user}`,
     `WorkingDirectory=${spec.installDir}`,
     `ExecStart=${[spec.node, ...runArguments(spec)].map(quote).join(' ')}`,
     'Environment=NODE_ENV=production',
@@ -76,12 +76,18 @@ export function systemdPlan(spec: ServiceSpec): ServicePlan {
   const user = spec.account ?? 'filing-sync';
   const unit = `${spec.name}.service`;
   const unitPath = posix.join('/etc/systemd/system', unit);
+  const readable = [spec.config, ...(spec.licence === undefined ? [] : [spec.licence])];
   return {
     install: [
       { kind: 'run', argv: ['useradd', '--system', '--user-group', '--no-create-home', '--home-dir', spec.stateDir, '--shell', '/usr/sbin/nologin', user], unless: ['id', '-u', user] },
       // The config holds the filing-service token: readable by root and the service's group only.
-      { kind: 'run', argv: ['chown', `root:${user}`, spec.config, spec.licence] },
-      { kind: 'run', argv: ['chmod', '0640', spec.config, spec.licence] },
+      // The licence is the one the service will read (--license, the config's, or the default).
+      { kind: 'run', argv: ['chown', { prefix: 'root:', primaryGroupOf: user }, ...readable] },
+      { kind: 'run', argv: ['chmod', '0640', ...readable] },
+      // A state folder outside /var/lib (given, or the config's) gets no StateDirectory=: made here.
+      ...(spec.stateDir.startsWith('/var/lib/')
+        ? []
+        : [{ kind: 'mkdir' as const, path: spec.stateDir }, { kind: 'run' as const, argv: ['chown', '-R', `${user}:`, spec.stateDir] }]),
       { kind: 'write', path: unitPath, content: systemdUnit(spec), mode: 0o644 },
       { kind: 'run', argv: ['systemctl', 'daemon-reload'] },
       { kind: 'run', argv: ['systemctl', 'enable', unit] },
