@@ -20,6 +20,8 @@ describe('parseRfc5322Date', () => {
     expect(iso('28 Nov 2026 14:46:13')).to.equal('2026-11-28T14:46:13.000Z');
     expect(iso('Sat 28 nov 2026 14:46:13 ut')).to.equal('2026-11-28T14:46:13.000Z');
     expect(iso('31 Dec 2016 23:59:60 +0000')).to.equal('2016-12-31T23:59:59.000Z');
+    // A zone name after the offset, as some European mailers write it: the offset decides.
+    expect(iso('Mon, 15 Jan 2024 09:41:33 +0100 CET')).to.equal('2024-01-15T08:41:33.000Z');
   });
 
   it('accepts a plain ISO 8601 date-time as broken senders write it', () => {

@@ -12,8 +12,9 @@ const NAMED_ZONES: Readonly<Record<string, number>> = {
 };
 
 // day-of-week, day, month, year, hour, minute, second, zone. Commas, comments and folding are
-// already reduced to single spaces; a day-name without its comma is tolerated (common in the wild).
-const DATE_TIME = /^(?:[a-z]{3,9}[, ])?(\d{1,2}) ([a-z]{3,9})\.? (\d{2,4}) (\d{1,2}) ?: ?(\d{1,2})(?: ?: ?(\d{1,2}))?(?: ([+-]\d{4}|[a-z]{1,5}))?$/i;
+// already reduced to single spaces; a day-name without its comma is tolerated (common in the wild), and so is a
+// zone name after a numeric offset (`+0100 CET`), which the offset decides.
+const DATE_TIME = /^(?:[a-z]{3,9}[, ])?(\d{1,2}) ([a-z]{3,9})\.? (\d{2,4}) (\d{1,2}) ?: ?(\d{1,2})(?: ?: ?(\d{1,2}))?(?: ([+-]\d{4}|[a-z]{1,5}))?(?: [a-z]{1,5})?$/i;
 
 /**
  * The instant a RFC 5322 `date-time` denotes, or `undefined` when the value cannot be read.

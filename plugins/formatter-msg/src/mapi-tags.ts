@@ -59,6 +59,8 @@ export const Tag = {
   SenderSmtpAddress: 0x5d01001f,
   SenderEntryId: 0x0c190102,
   SenderSearchKey: 0x0c1d0102,
+  ReplyRecipientNames: 0x0050001f,
+  ReplyRecipientEntries: 0x004f0102,
   // Recipient
   RecipientType: 0x0c150003,
   DisplayName: 0x3001001f,

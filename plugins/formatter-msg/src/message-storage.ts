@@ -56,7 +56,9 @@ function messageEntries(message: ParsedMessage, embedded: boolean): CfbEntry[] {
   if (attachments.length > MAX_OBJECTS) throw new UnreadableMessageError(`at most ${MAX_OBJECTS} attachments in ${what}`, `${attachments.length}`);
 
   const p = new PropertyBag();
-  p.string(Tag.MessageClass, 'IPM.Note');
+  // [MS-OXOSMIME] 2.1.3.2: an opaque-signed or encrypted message. (Clear-signed multipart/signed mail stays
+  // IPM.Note: 2.1.3.1 wants the whole signed entity as the one attachment, and its parts are written separately.)
+  p.string(Tag.MessageClass, message.smime ? 'IPM.Note.SMIME' : 'IPM.Note');
   p.int32(Tag.StoreSupportMask, STORE_SUPPORT_MASK, PropFlag.Readable);
   let flags = MessageFlag.Read | MessageFlag.Unmodified;
   if (attachments.length > 0) flags |= MessageFlag.HasAttach;
@@ -94,6 +96,11 @@ function messageEntries(message: ParsedMessage, embedded: boolean): CfbEntry[] {
   p.string(Tag.DisplayTo, message.to.map(displayName).join('; '));
   p.string(Tag.DisplayCc, message.cc.map(displayName).join('; '));
   p.string(Tag.DisplayBcc, message.bcc.map(displayName).join('; '));
+  if (message.replyTo.length > 0) {
+    // [MS-OXCMAIL] 2.2.3.1.6: Reply-To; without it Outlook replies to From.
+    p.string(Tag.ReplyRecipientNames, message.replyTo.map(displayName).join('; '));
+    p.binary(Tag.ReplyRecipientEntries, flatEntryList(message.replyTo.map(oneOffEntryId)));
+  }
 
   p.string(Tag.TransportMessageHeaders, message.headerBlock);
   p.string(Tag.InternetMessageId, message.messageId);
@@ -199,6 +206,26 @@ function oneOffEntryId(m: Mailbox): Buffer {
   ONE_OFF_PROVIDER_UID.copy(head, 4);
   head.writeUInt16LE(0x8001, 22);
   return Buffer.concat([head, Buffer.from(`${displayName(m)}\0SMTP\0${m.address}\0`, 'utf16le')]);
+}
+
+/**
+ * A FlatEntryList ([MS-OXCDATA] 2.3.3): the number of entries, the size of what follows, then each entry ID as a
+ * FlatEntry (2.3.2: its size, its bytes) padded to a multiple of 4 bytes.
+ */
+function flatEntryList(entryIds: Buffer[]): Buffer {
+  const parts: Buffer[] = [Buffer.alloc(8)];
+  let size = 0;
+  for (const id of entryIds) {
+    const padded = (id.length + 3) & ~3;
+    const entry = Buffer.alloc(4 + padded);
+    entry.writeUInt32LE(id.length, 0);
+    id.copy(entry, 4);
+    parts.push(entry);
+    size += entry.length;
+  }
+  parts[0]!.writeUInt32LE(entryIds.length, 0);
+  parts[0]!.writeUInt32LE(size, 4);
+  return Buffer.concat(parts);
 }
 
 /** PR_SEARCH_KEY of an SMTP address: `SMTP:` and the upper-cased address, NUL-terminated ([MS-OXCPRPT] 2.2.1.9). */

@@ -17,6 +17,10 @@ export type PropertyStreamKind =
 const READ_WRITE = PropFlag.Readable | PropFlag.Writable;
 /** 100-ns intervals between 1601-01-01 and 1970-01-01. */
 const FILETIME_UNIX_EPOCH = 116444736000000000n;
+/**
+ * The largest FILETIME Windows reads: FileTimeToSystemTime refuses values with the top bit set (the year 30828).
+ */
+const FILETIME_MAX = 0x7fffffffffffffffn;
 
 interface Entry {
   tag: number;
@@ -49,11 +53,17 @@ export class PropertyBag {
     return this.set({ tag, flags, fixed: b });
   }
 
-  /** A PtypTime value (FILETIME, UTC). Skipped when the date is absent or invalid. */
+  /**
+   * A PtypTime value (FILETIME, UTC). Skipped when the date is absent, invalid, or outside what a FILETIME can
+   * hold (before 1601, after 30828): such a date (`Received: …; 1 Jan 1600`) is garbage from the sender, and
+   * the rest of the message is still worth converting.
+   */
   time(tag: number, value: Date | undefined, flags: number = READ_WRITE): this {
     if (!value || Number.isNaN(value.getTime())) return this;
+    const filetime = BigInt(value.getTime()) * 10000n + FILETIME_UNIX_EPOCH;
+    if (filetime < 0n || filetime > FILETIME_MAX) return this;
     const b = Buffer.alloc(8);
-    b.writeBigUInt64LE(BigInt(value.getTime()) * 10000n + FILETIME_UNIX_EPOCH, 0);
+    b.writeBigUInt64LE(filetime, 0);
     return this.set({ tag, flags, fixed: b });
   }
 

@@ -11,6 +11,7 @@ import { expect } from 'chai';
 import MsgReaderPackage, { type FieldsData } from '@kenjiuno/msgreader';
 import { type AddressObject, type Attachment, type EmailAddress, type ParsedMail, simpleParser } from 'mailparser';
 import libmime from 'libmime';
+import { parseRfc5322Date } from '@filing-sync/core';
 import { MAILPARSER_OPTIONS } from './parse-message.js';
 import { inspectCompoundFile } from './cfb-inspect.test.util.js';
 import { type MsgObject, inspectMessage, int, str } from './msg-inspect.test.util.js';
@@ -59,12 +60,12 @@ export function rawHeaderBlock(raw: Buffer): string {
   return text.replace(/\r?\n/g, '\r\n').replace(/(\r\n)+$/, '');
 }
 
+// Dates are read with core's RFC 5322 parser, which names the filed file: the .msg's times must agree with it.
 function dateHeader(raw: Buffer): Date | undefined {
   const block = rawHeaderBlock(raw);
   const m = /^date[ \t]*:(.*(?:\r\n[ \t].*)*)/im.exec(block);
   if (!m) return undefined;
-  const d = new Date(m[1]!.replace(/\r\n/g, '').replace(/\([^)]*\)/g, ' ').trim());
-  return Number.isNaN(d.getTime()) ? undefined : d;
+  return parseRfc5322Date(m[1]!.replace(/\r\n/g, ''));
 }
 
 function receivedDate(raw: Buffer): Date | undefined {
@@ -72,8 +73,7 @@ function receivedDate(raw: Buffer): Date | undefined {
   const m = /^received[ \t]*:(.*(?:\r\n[ \t].*)*)/im.exec(block);
   if (!m || !m[1]!.includes(';')) return undefined;
   const v = m[1]!.replace(/\r\n/g, '');
-  const d = new Date(v.slice(v.lastIndexOf(';') + 1).replace(/\([^)]*\)/g, ' ').trim());
-  return Number.isNaN(d.getTime()) ? undefined : d;
+  return parseRfc5322Date(v.slice(v.lastIndexOf(';') + 1));
 }
 
 const noCharset = (html: string) => html.replace(/charset\s*=\s*["']?[\w.:-]+/gi, 'charset=');
@@ -115,6 +115,8 @@ async function compareFields(raw: Buffer, data: FieldsData, structure: MsgObject
     boxes(ref[type]).map((b) => ({ type, name: b.name || b.address, address: b.address, email: b.address, addrType: 'SMTP' })),
   );
   expect(recipients, `${label}: recipients`).to.deep.equal(expected);
+  const replyTo = boxes(ref.replyTo).map((b) => b.name || b.address).join('; ');
+  expect(str(structure, Tag.ReplyRecipientNames), `${label}: reply-to names`).to.equal(replyTo || undefined);
 
   const date = dateHeader(raw);
   expect(data.clientSubmitTime, `${label}: sent time`).to.equal(date?.toUTCString());
