@@ -2,7 +2,6 @@ import {
   bootConnector,
   FilingSyncError,
   ConfigError,
-  LeaseLost,
   toFilingSyncError,
   type ConfigIssue,
   type Connector,
@@ -14,6 +13,7 @@ import {
 } from '@filing-sync/core';
 import type { SignIns } from './auth/sign-ins.js';
 import { folderLink } from './ui/folder-link.js';
+import { UiRequestError } from './ui-request-error.js';
 import type { ActivityView, LocationView, RunState, StatusView, TargetView } from '../client/dist/types.js';
 
 // The views the page receives are defined once, beside the page's code.
@@ -50,6 +50,18 @@ export class DesktopApp {
   private state: RunState = 'stopped';
   private holder: { holder: string; until: string } | undefined;
   private stopped: { reason: string; action?: string; issues?: readonly ConfigIssue[] } | undefined = { reason: 'not started yet' };
+  /** Why a booted connector is not writing now (the lease was lost or given back), shown while `starting`. */
+  private waiting: string | undefined;
+  /** The engine holds the tenant lease (as its lease observer last said). */
+  private leaseHeld = false;
+  /** A stop is under way: the lease given back then is not news for the page. */
+  private stopping = false;
+  /** Set by {@link DesktopApp.close}: no connector boots any more. */
+  private closing = false;
+  /** Start, stop and restart run one after another on this chain, never interleaved. */
+  private lifecycle: Promise<void> = Promise.resolve();
+  /** Users' retries under way: the store is not closed before each has put its outcome back. */
+  private readonly retries = new Set<Promise<unknown>>();
   private readonly observed = new Map<string, Observed>();
   private readonly probes = new Map<string, Observed>();
   private locationsCache: { at: number; value: Location[] } | undefined;
@@ -72,11 +84,65 @@ export class DesktopApp {
     return this.stopped?.issues ?? [];
   }
 
-  /** Boots and starts the connector. Never rejects: a failed boot is shown as `stopped` with the reason. */
-  async start(): Promise<void> {
+  /** Why the connector is stopped, with what to do; undefined while one runs (or boots). */
+  get stoppedReason(): { reason: string; action?: string } | undefined {
+    return this.connector ? undefined : this.stopped;
+  }
+
+  /**
+   * Boots and starts the connector, after any start, stop or restart asked for before it has
+   * finished. Never rejects: a failed boot is shown as `stopped` with the reason. Does nothing
+   * once {@link DesktopApp.close} was called.
+   */
+  start(): Promise<void> {
+    return this.serially(() => this.boot());
+  }
+
+  /**
+   * Stops the connector (after any start or restart asked for before: a connector still booting is
+   * stopped too): in-flight writes finish (or are abandoned after the deadline), the lease is released.
+   */
+  stop(): Promise<void> {
+    return this.serially(() => this.halt());
+  }
+
+  /** Stops and boots again (after settings changed); queued behind any start or stop under way. */
+  restart(): Promise<void> {
+    return this.serially(async () => {
+      await this.halt();
+      this.locationsCache = undefined;
+      this.probes.clear();
+      await this.boot();
+    });
+  }
+
+  /**
+   * The program quits: from now on nothing boots (a restart asked for earlier, or a boot that
+   * finishes later, is closed without running), and the connector is stopped. Resolves once the
+   * lease is released and the store closed.
+   */
+  close(): Promise<void> {
+    this.closing = true;
+    return this.serially(() => this.halt());
+  }
+
+  /** Runs `step` after every lifecycle step asked for before it. */
+  private serially(step: () => Promise<void>): Promise<void> {
+    const next = this.lifecycle.then(step);
+    // Steps never reject (boot and halt catch), but one that did must not block the next ones.
+    this.lifecycle = next.catch(() => {});
+    return next;
+  }
+
+  private async boot(): Promise<void> {
     if (this.connector) return;
+    if (this.closing) {
+      this.stopped = { reason: 'filing-sync is quitting' };
+      return;
+    }
     this.state = 'starting';
     this.stopped = undefined;
+    this.waiting = undefined;
     this.options.signIns.reset();
     let connector: Connector;
     try {
@@ -85,12 +151,23 @@ export class DesktopApp {
         ...(this.options.logDestination ? { logDestination: this.options.logDestination } : {}),
         observer: {
           lease: (s) => {
+            this.leaseHeld = s.state === 'held';
             if (s.state === 'held') {
               this.state = 'running';
               this.holder = undefined;
+              this.waiting = undefined;
             } else if (s.state === 'standing-by') {
               this.state = 'standing-by';
               this.holder = { holder: s.holder, until: s.expiresAt.toISOString() };
+              this.waiting = undefined;
+            } else if (!this.stopping) {
+              // Lost (or given back) while meant to run: the engine tries to get it back; until then nothing is written.
+              this.state = 'starting';
+              this.holder = undefined;
+              this.waiting =
+                s.state === 'lost'
+                  ? `The tenant lease was lost (${s.reason}); nothing is written until it is held again.`
+                  : 'The tenant lease was given back; nothing is written until it is held again.';
             }
           },
           outcome: (filing, outcome) => this.onOutcome(filing, outcome),
@@ -106,6 +183,13 @@ export class DesktopApp {
       this.stopped = { reason: err.message, action: err.action, ...(raw instanceof ConfigError ? { issues: raw.issues } : {}) };
       return;
     }
+    if (this.closing) {
+      // Quit while it booted: it must not take the lease now.
+      connector.close();
+      this.state = 'stopped';
+      this.stopped = { reason: 'filing-sync is quitting' };
+      return;
+    }
     this.connector = connector;
     this.running = connector.engine
       .run()
@@ -119,28 +203,28 @@ export class DesktopApp {
           this.stopped = { reason: err.message, action: err.action };
         },
       )
-      .finally(() => {
+      .finally(async () => {
         this.state = 'stopped';
         this.holder = undefined;
+        this.waiting = undefined;
+        this.leaseHeld = false;
+        // A retry puts its target's outcome back if it did not finish; that needs the store open.
+        await Promise.allSettled([...this.retries]);
         connector.close();
         if (this.connector === connector) this.connector = undefined;
       });
   }
 
-  /** Stops the connector: in-flight writes finish (or are abandoned after the deadline), the lease is released. */
-  async stop(): Promise<void> {
+  private async halt(): Promise<void> {
     const c = this.connector;
     if (!c) return;
-    c.engine.stop();
-    await this.running;
-  }
-
-  /** Stops and boots again (after settings changed). */
-  async restart(): Promise<void> {
-    await this.stop();
-    this.locationsCache = undefined;
-    this.probes.clear();
-    await this.start();
+    this.stopping = true;
+    try {
+      c.engine.stop();
+      await this.running;
+    } finally {
+      this.stopping = false;
+    }
   }
 
   /** The status page. Never rejects. */
@@ -156,6 +240,7 @@ export class DesktopApp {
       failedPlugins: c?.plugins.failed.map((f) => ({ name: f.name, reason: f.reason })) ?? [],
       ...(this.holder ? { holder: this.holder.holder, holderUntil: this.holder.until } : {}),
       ...(this.stopped && this.state === 'stopped' ? { stoppedReason: this.stopped.reason, ...(this.stopped.action ? { action: this.stopped.action } : {}) } : {}),
+      ...(this.waiting && this.state === 'starting' ? { waitingReason: this.waiting } : {}),
       ...(source.tenant ? { tenant: source.tenant } : {}),
       ...(source.url ? { sourceUrl: source.url } : {}),
     };
@@ -210,7 +295,9 @@ export class DesktopApp {
     const c = this.requireConnector();
     const known = ['created', 'identical', 'renamed', 'degraded', 'skipped', 'failed', 'pending'] as const;
     const wanted = known.find((o) => o === filter.outcome);
-    if (filter.outcome && !wanted) throw new ConfigError([{ key: 'outcome', expected: `one of ${known.join(', ')}`, found: filter.outcome }]);
+    if (filter.outcome && !wanted) {
+      throw new UiRequestError(400, 'bad-filter', `Unknown outcome filter "${filter.outcome}".`, `Filter by one of ${known.join(', ')}, or by none.`);
+    }
     const outcomes = wanted ? [wanted] : undefined;
     const text = filter.text?.toLowerCase();
     return c.store
@@ -230,23 +317,71 @@ export class DesktopApp {
   }
 
   /**
-   * Writes a skipped or failed target again (the user fixed the cause). Resolves with the
-   * target's new outcome (`pending` when it could not be finished now). Rejects with ConfigError
-   * when there is nothing to retry, and LeaseLost when this connector is not the one writing.
+   * Writes a skipped or failed target again (the user fixed the cause), and reports the filing
+   * again. Resolves with the target's new outcome. Rejects with {@link UiRequestError}: 409
+   * `stopped` without a connector, `not-writing` when this connector does not hold the tenant
+   * lease now (standing by, starting), `not-retryable` when the target is not skipped or failed,
+   * and `retry-unfinished` when the retry ended without an outcome (service unreachable, stop,
+   * lease lost, the filing being written at that moment): the target then keeps its earlier
+   * outcome with the new reason, so it stays on the Retry list; the filing service already
+   * counts the filing done and would never send it again.
    */
   async retry(filingId: string, target: string): Promise<string> {
     const c = this.requireConnector();
-    if (this.state !== 'running') throw new LeaseLost('This connector is not writing now (standing by or stopped); retry when it runs.');
     const record = c.store.targets(filingId).find((r) => r.target === target);
     if (!record || (record.outcome !== 'failed' && record.outcome !== 'skipped')) {
-      throw new ConfigError([{ key: 'retry', expected: 'a target whose outcome is failed or skipped', found: `${filingId} → ${target}: ${record?.outcome ?? 'unknown'}` }]);
+      throw new UiRequestError(
+        409,
+        'not-retryable',
+        `Nothing to retry: ${target} of filing ${filingId} is ${record?.outcome ?? 'not known here'}.`,
+        'Retry is offered for skipped and failed items only; reload the activity list.',
+      );
     }
+    const previous = record.outcome;
     const filing = await this.filingFor(c, filingId, target);
-    c.store.resetTarget(filingId, target);
+    // Checked last, with nothing awaited between the check, the reset and the engine's own check:
+    // a target is put back to pending only when this connector can write it now.
+    if (this.connector !== c || !this.leaseHeld) {
+      throw new UiRequestError(
+        409,
+        'not-writing',
+        'This connector is not writing now (it is starting, standing by or stopping), so the item was not retried; it keeps its outcome.',
+        'Retry when the status page says Running.',
+      );
+    }
+    if (!c.store.resetTarget(filingId, target)) {
+      throw new UiRequestError(409, 'not-retryable', `Nothing to retry: ${target} of filing ${filingId} changed meanwhile.`, 'Reload the activity list.');
+    }
     this.observed.delete(target);
     this.probes.delete(target);
-    await c.engine.retryFiling(filing);
-    return c.store.targets(filingId).find((r) => r.target === target)?.outcome ?? 'pending';
+    const done = this.retryNow(c, filing, target, previous);
+    this.retries.add(done);
+    void done.catch(() => {}).finally(() => this.retries.delete(done));
+    return done;
+  }
+
+  /** Runs the engine's retry of `filing`; a target it leaves open gets `previous` back (see {@link DesktopApp.retry}). */
+  private async retryNow(c: Connector, filing: Filing, target: string, previous: 'failed' | 'skipped'): Promise<string> {
+    let why: string | undefined;
+    try {
+      // Called in the same turn as the reset (the caller awaits nothing in between), so the engine's
+      // own lease check sees what the caller checked.
+      await c.engine.retryFiling(filing);
+    } catch (raw) {
+      why = toFilingSyncError(raw).message;
+    }
+    const now = c.store.targets(filing.id).find((r) => r.target === target);
+    if (now && now.outcome !== null) return now.outcome;
+    // No error and no outcome: the engine declined because this filing was being written at that moment.
+    why ??= now?.lastError ?? 'the filing was being written by the connector at that moment';
+    c.store.recordOutcome(filing.id, { target, outcome: previous, reason: `Retry did not finish: ${why}` });
+    this.observe(target, previous === 'skipped' ? 'skipped' : 'failing', `Retry did not finish: ${why}`);
+    throw new UiRequestError(
+      409,
+      'retry-unfinished',
+      `The retry of ${target} did not finish (${why}); it is listed as ${previous} again.`,
+      'Retry again in a moment, when the status page says Running.',
+    );
   }
 
   /**
@@ -334,7 +469,13 @@ export class DesktopApp {
 
   private requireConnector(): Connector {
     if (!this.connector) {
-      throw new ConfigError([{ key: '', expected: `a running connector (${this.stopped?.reason ?? 'it is stopped'})` }]);
+      const why = this.stopped?.reason ?? 'it is starting';
+      throw new UiRequestError(
+        409,
+        'stopped',
+        `Not available while the connector is stopped (${why}).`,
+        this.stopped?.action ? `Start it: ${this.stopped.action}` : 'Start it: check the Status page, fix what it names in Settings, and save.',
+      );
     }
     return this.connector;
   }

@@ -42,6 +42,10 @@ export function AccountsPage({ justSignedIn }: { justSignedIn?: string | undefin
               <td data-testid="account-state">
                 {!a.configured ? (
                   <span class="small">Not set up: add a credentials.{a.name} section (the app registration) to the configuration.</span>
+                ) : a.unavailable ? (
+                  <span class="small" data-testid="account-unavailable">
+                    {a.unavailable}
+                  </span>
                 ) : a.signedIn ? (
                   <span>
                     Signed in as <strong data-testid="account-user">{a.user ?? 'unknown user'}</strong>
@@ -52,7 +56,7 @@ export function AccountsPage({ justSignedIn }: { justSignedIn?: string | undefin
                 )}
               </td>
               <td>
-                {a.configured && !a.signedIn ? (
+                {a.configured && !a.signedIn && !a.unavailable ? (
                   <button type="button" data-testid="sign-in" onClick={() => void signIn(a)}>
                     Sign in
                   </button>

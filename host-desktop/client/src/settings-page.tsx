@@ -31,7 +31,7 @@ function NamePreview({ template, format }: { template: string; format: string })
   );
 }
 
-function Field({ f, value, onChange, issues, isSet }: { f: SettingField; value: string; onChange: (v: string) => void; issues: Issue[]; isSet: boolean }) {
+function Field({ f, value, onChange, issues, isSet, mustRetype }: { f: SettingField; value: string; onChange: (v: string) => void; issues: Issue[]; isSet: boolean; mustRetype?: boolean }) {
   const mine = issuesFor(f.key, issues);
   const id = `field-${f.key}`;
   return (
@@ -46,7 +46,7 @@ function Field({ f, value, onChange, issues, isSet }: { f: SettingField; value: 
           ))}
         </select>
       ) : f.kind === 'secret' ? (
-        <input id={id} name={f.key} type="password" autocomplete="off" placeholder={isSet ? 'set (leave empty to keep it)' : 'not set'} value={value} onInput={(e) => onChange((e.target as HTMLInputElement).value)} />
+        <input id={id} name={f.key} type="password" autocomplete="off" placeholder={mustRetype ? 'enter it again: the filing service URL changed' : isSet ? 'set (leave empty to keep it)' : 'not set'} value={value} onInput={(e) => onChange((e.target as HTMLInputElement).value)} />
       ) : (
         <input id={id} name={f.key} type="text" inputMode={f.kind === 'integer' ? 'numeric' : f.kind === 'url' ? 'url' : 'text'} value={value} onInput={(e) => onChange((e.target as HTMLInputElement).value)} />
       )}
@@ -79,6 +79,8 @@ export function SettingsPage() {
 
   if (!view) return <p>{message ?? 'Loading…'}</p>;
   const known = new Set(view.fields.map((f) => f.key));
+  // The server keeps the saved token for the address it was entered for; a new address needs it again.
+  const urlChanged = (values['source.url'] ?? '').trim() !== String(view.values['source.url'] ?? '');
   const other = issues.filter((i) => ![...known].some((k) => i.key === k || i.key.startsWith(`${k}.`)));
 
   const save = async (e: Event) => {
@@ -103,7 +105,7 @@ export function SettingsPage() {
       <form onSubmit={(e) => void save(e)} data-testid="settings-form">
         {view.fields.map((f) => (
           <div key={f.key}>
-            <Field f={f} value={values[f.key] ?? ''} isSet={!!view.secretsSet[f.key]} issues={issues} onChange={(v) => setValues({ ...values, [f.key]: v })} />
+            <Field f={f} value={values[f.key] ?? ''} isSet={!!view.secretsSet[f.key]} mustRetype={f.key === 'source.token' && urlChanged && !!view.secretsSet[f.key]} issues={issues} onChange={(v) => setValues({ ...values, [f.key]: v })} />
             {f.key === 'naming.template' ? <NamePreview template={values[f.key] ?? ''} format={values['defaultFormat'] || 'msg'} /> : null}
           </div>
         ))}

@@ -4,7 +4,13 @@ import { usePoll } from './use-poll.js';
 
 function StateLine({ s }: { s: StatusView }) {
   if (s.state === 'running') return <span class="badge ok" data-testid="run-state">Running</span>;
-  if (s.state === 'starting') return <span class="badge" data-testid="run-state">Starting…</span>;
+  if (s.state === 'starting') {
+    return (
+      <span class="badge warn" data-testid="run-state">
+        Starting…{s.waitingReason ? ` ${s.waitingReason}` : ''}
+      </span>
+    );
+  }
   if (s.state === 'standing-by') {
     return (
       <span class="badge warn" data-testid="run-state">

@@ -12,6 +12,8 @@ export interface StatusView {
   /** Why it stopped (config, licence, refused token...), with what to do. */
   stoppedReason?: string;
   action?: string;
+  /** While `starting` after the tenant lease was lost or given back: why nothing is written now. */
+  waitingReason?: string;
   tenant?: string;
   sourceUrl?: string;
   lastPollAt?: string;
@@ -72,6 +74,8 @@ export interface AccountStatus {
   user?: string;
   expiresAt?: string;
   problem?: string;
+  /** Set up, but sign-in is not possible now (the connector is stopped): why, and what to fix. */
+  unavailable?: string;
 }
 
 export interface SettingField {

@@ -18,6 +18,8 @@ export interface AccountStatus {
   expiresAt?: string;
   /** Why the last refresh failed, when it did (the user must sign in again). */
   problem?: string;
+  /** Set up, but signing in is not possible now (no connector runs): why, and what to fix. */
+  unavailable?: string;
 }
 
 /** The start of a sign-in: where to send the browser, and the PKCE verifier to keep for the way back. @public */

@@ -5,6 +5,7 @@ import type { AccountStatus, InteractiveCredentialProvider } from './interactive
 import { MicrosoftSignIn, MicrosoftUserCredentialsSchema, type MicrosoftUserCredentials } from './microsoft-sign-in.js';
 import { BOX_SIGN_IN, EGNYTE_SIGN_IN, OAuthCodeProvider, OAuthUserCredentialsSchema, PROJECTWISE_SIGN_IN, type OAuthService, type OAuthUserCredentials } from './oauth-code-provider.js';
 import type { TokenStore } from './token-vault.js';
+import { UiRequestError } from '../ui-request-error.js';
 
 /** One cloud the user can sign in to. @public */
 export interface SignInService {
@@ -47,6 +48,20 @@ export const SIGN_IN_SERVICES: readonly SignInService[] = [
   oauthService(EGNYTE_SIGN_IN),
   oauthService(PROJECTWISE_SIGN_IN),
 ];
+
+/**
+ * What the sign-ins are told while no connector runs (stopped, or still booting), so no provider
+ * exists: the config file's `credentials` section as written, and why the connector is not running.
+ * @public
+ */
+export interface SignInsOffline {
+  /** The `credentials` section of the config file (absent or not an object: none). */
+  credentials: unknown;
+  /** Why the connector is not running. */
+  reason: string;
+  /** What to do so that it runs. */
+  action?: string;
+}
 
 interface PendingSignIn {
   name: string;
@@ -93,23 +108,31 @@ export class SignIns {
     this.providers.clear();
   }
 
-  /** Every cloud with its sign-in state; clouds without a config section are `configured: false`. Never rejects. */
-  async accounts(): Promise<AccountStatus[]> {
+  /**
+   * Every cloud with its sign-in state; clouds without a config section are `configured: false`.
+   * With `offline` (no connector runs, so no provider was made), a cloud is configured when the
+   * config file has its section, and says that sign-in works once the connector runs, and what
+   * to fix. Never rejects.
+   */
+  async accounts(offline?: SignInsOffline): Promise<AccountStatus[]> {
     return Promise.all(
       this.services.map(async (s) => {
         const p = this.providers.get(s.name);
-        if (!p) return { name: s.name, label: s.label, configured: false, signedIn: false };
-        return p.status();
+        if (p) return p.status();
+        if (!offline || !hasSection(offline, s.name)) return { name: s.name, label: s.label, configured: false, signedIn: false };
+        return { name: s.name, label: s.label, configured: true, signedIn: false, unavailable: notRunning(s.label, offline) };
       }),
     );
   }
 
   /**
    * Starts a sign-in: returns the URL to send the browser to. Rejects with ConfigError when the
-   * cloud has no `credentials.<name>` section (nothing to sign in with).
+   * cloud has no `credentials.<name>` section (nothing to sign in with), and with
+   * {@link UiRequestError} 404 for an unknown cloud, 409 when it has one but no connector runs
+   * (`offline`), saying what keeps the connector from running.
    */
-  async begin(name: string, redirectUri: string): Promise<string> {
-    const provider = this.provider(name);
+  async begin(name: string, redirectUri: string, offline?: SignInsOffline): Promise<string> {
+    const provider = this.provider(name, offline);
     this.prune();
     const state = randomBytes(32).toString('base64url');
     const start = await provider.startSignIn(redirectUri, state);
@@ -140,19 +163,27 @@ export class SignIns {
     return provider.status();
   }
 
-  /** Signs out of one cloud. Rejects with ConfigError for an unknown name. */
+  /** Signs out of one cloud (while no connector runs, its stored tokens are forgotten). Rejects with {@link UiRequestError} 404 for an unknown name. */
   async signOut(name: string): Promise<void> {
     const p = this.providers.get(name);
     if (p) await p.signOut();
-    else if (!this.services.some((s) => s.name === name)) throw new ConfigError([{ key: 'account', expected: 'a known cloud', found: name }]);
+    else if (this.services.some((s) => s.name === name)) await this.store.delete(name);
+    else throw this.unknown(name);
   }
 
-  private provider(name: string): InteractiveCredentialProvider {
+  private provider(name: string, offline?: SignInsOffline): InteractiveCredentialProvider {
     const p = this.providers.get(name);
     if (p) return p;
     const s = this.services.find((x) => x.name === name);
-    if (!s) throw new ConfigError([{ key: 'account', expected: `one of ${this.services.map((x) => x.name).join(', ')}`, found: name }]);
+    if (!s) throw this.unknown(name);
+    if (offline && hasSection(offline, name)) {
+      throw new UiRequestError(409, 'stopped', notRunning(s.label, offline), offline.action ?? 'Fix what the Status page names in Settings and save; then sign in.');
+    }
     throw new ConfigError([{ key: `credentials.${name}`, expected: `the ${s.label} app registration for this program (see the README), before signing in` }]);
+  }
+
+  private unknown(name: string): UiRequestError {
+    return new UiRequestError(404, 'unknown-account', `There is no cloud named "${name}" to sign in to.`, `Use one of ${this.services.map((x) => x.name).join(', ')}.`);
   }
 
   private takePending(state: string): PendingSignIn | undefined {
@@ -171,4 +202,14 @@ export class SignIns {
     const now = Date.now();
     for (const [k, e] of this.pending) if (e.expiresAt <= now) this.pending.delete(k);
   }
+}
+
+function hasSection(offline: SignInsOffline, name: string): boolean {
+  const c = offline.credentials;
+  return typeof c === 'object' && c !== null && typeof (c as Record<string, unknown>)[name] === 'object' && (c as Record<string, unknown>)[name] !== null;
+}
+
+/** The set-up cloud's note while no connector runs: sign-in needs it, and what keeps it from running. */
+function notRunning(label: string, offline: SignInsOffline): string {
+  return `${label} is set up; signing in works once the connector runs, and it is not running: ${offline.reason}${offline.action ? ` ${offline.action}` : ''}`;
 }

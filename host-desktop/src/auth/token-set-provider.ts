@@ -32,6 +32,11 @@ export abstract class TokenSetProvider implements InteractiveCredentialProvider 
   private refreshing: Promise<TokenSet> | undefined;
   private stale = false;
   private problem: string | undefined;
+  /**
+   * Counts sign-ins and sign-outs. A refresh that began before one of them must not store what it
+   * got: it would undo the sign-out, or overwrite the new sign-in with the old account's tokens.
+   */
+  private generation = 0;
 
   constructor(
     protected readonly vault: TokenStore,
@@ -48,6 +53,7 @@ export abstract class TokenSetProvider implements InteractiveCredentialProvider 
 
   async finishSignIn(callback: URL, codeVerifier: string, redirectUri: string, state: string): Promise<void> {
     const tokens = await this.redeem(callback, codeVerifier, redirectUri, state);
+    this.generation++;
     await this.save(tokens);
     this.problem = undefined;
     this.stale = false;
@@ -56,14 +62,16 @@ export abstract class TokenSetProvider implements InteractiveCredentialProvider 
 
   /**
    * A valid access token, refreshed when within a minute of expiry. Rejects with AuthError when
-   * nobody is signed in or the refresh token is refused (sign in again), TransientError when the
-   * service cannot be reached.
+   * nobody is signed in, the refresh token is refused, or the user signed out (or in again) while
+   * the refresh ran (sign in again), TransientError when the service cannot be reached.
    */
   async get(_request: CredentialRequest, signal?: AbortSignal): Promise<Credential> {
     signal?.throwIfAborted();
+    // Taken before the tokens are read: a sign-out while they are read must stop their refresh too.
+    const generation = this.generation;
     let tokens = await this.load();
     if (!tokens) throw this.signInNeeded('nobody is signed in');
-    if (this.stale || (tokens.expiresAt !== null && tokens.expiresAt - EARLY_MS <= Date.now())) tokens = await this.refreshOnce(tokens);
+    if (this.stale || (tokens.expiresAt !== null && tokens.expiresAt - EARLY_MS <= Date.now())) tokens = await this.refreshOnce(tokens, generation);
     return {
       type: 'bearer',
       accessToken: tokens.accessToken,
@@ -90,11 +98,13 @@ export abstract class TokenSetProvider implements InteractiveCredentialProvider 
   }
 
   async signOut(): Promise<void> {
+    this.generation++;
     await this.vault.delete(this.name);
     this.logger.info({ account: this.name }, 'signed out');
   }
 
-  private refreshOnce(current: TokenSet): Promise<TokenSet> {
+  /** Refreshes `current` (read at sign-in `generation`), one refresh at a time; stores nothing once the sign-in changed. */
+  private refreshOnce(current: TokenSet, generation: number): Promise<TokenSet> {
     this.refreshing ??= (async () => {
       if (!current.refreshToken) throw this.signInNeeded('the sign-in has expired and cannot be renewed');
       let next: TokenSet;
@@ -102,12 +112,15 @@ export abstract class TokenSetProvider implements InteractiveCredentialProvider 
         next = await this.refresh(current.refreshToken);
       } catch (err) {
         if (err instanceof RefreshRefused) {
+          if (generation !== this.generation) throw this.signInNeeded('signed out or signed in again while the sign-in was being renewed');
           this.problem = err.message;
           await this.vault.delete(this.name);
           throw this.signInNeeded(err.message);
         }
         throw err;
       }
+      // Signed out (or in again) meanwhile: what this refresh got belongs to a sign-in that is gone.
+      if (generation !== this.generation) throw this.signInNeeded('signed out or signed in again while the sign-in was being renewed');
       // Rotation: the new refresh token is stored before the access token is used; services that
       // return none keep the old one valid.
       const merged: TokenSet = { ...next, refreshToken: next.refreshToken ?? current.refreshToken, ...(next.user ?? current.user ? { user: next.user ?? current.user } : {}) };

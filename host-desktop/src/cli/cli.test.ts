@@ -1,16 +1,23 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createPrivateKey } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
-import { REPO } from '../e2e/fixture.test.helpers.js';
+import { LICENCE_FILE_NAME, TRUSTED_LICENCE_KEYS, signLicence } from '@filing-sync/core';
+import { startFilingServiceDouble, trustTestCertificate } from '@filing-sync/doubles';
+import { enterPage, REPO, type PageSession } from '../e2e/fixture.test.helpers.js';
 
 const BIN = join(REPO, 'host-desktop/dist/cli/main.js');
 
 interface Started {
   child: ChildProcess;
+  /** `http://127.0.0.1:PORT/` */
   url: string;
+  /** The address with this run's entry key, as the program prints it. */
+  entryUrl: string;
   output: () => string;
   exited: Promise<number | string>;
 }
@@ -27,8 +34,8 @@ function start(dataDir: string): Promise<Started> {
   return new Promise((resolve, reject) => {
     const on = (c: Buffer) => {
       out += c.toString('utf8');
-      const m = /filing-sync is running: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
-      if (m) resolve({ child, url: m[1]!, output: () => out, exited });
+      const m = /filing-sync is running: ((http:\/\/127\.0\.0\.1:\d+\/)\S*)/.exec(out);
+      if (m) resolve({ child, url: m[2]!, entryUrl: m[1]!, output: () => out, exited });
     };
     child.stdout!.on('data', on);
     child.stderr!.on('data', on);
@@ -47,10 +54,11 @@ describe('filing-sync-desktop (the bin)', function () {
   it('serves the page on the loopback address even before it is configured, and says what to fix', async () => {
     const p = await start(dir);
     try {
-      const status = (await (await fetch(`${p.url}api/status`)).json()) as { state: string; stoppedReason: string };
+      const session = await enterPage(p);
+      const status = (await session.api<{ state: string; stoppedReason: string }>('GET', '/api/status')).body;
       expect(status.state).to.equal('stopped');
       expect(status.stoppedReason).to.match(/source/);
-      const settings = (await (await fetch(`${p.url}api/settings`)).json()) as { issues: { key: string }[] };
+      const settings = (await session.api<{ issues: { key: string }[] }>('GET', '/api/settings')).body;
       expect(settings.issues.map((i) => i.key)).to.include('source.url');
       expect(p.output()).to.match(/Open the page to fix the settings/);
     } finally {
@@ -61,10 +69,8 @@ describe('filing-sync-desktop (the bin)', function () {
 
   it('stops when the user quits from the page', async () => {
     const p = await start(dir);
-    const html = await (await fetch(p.url)).text();
-    const token = /name="csrf-token" content="([^"]+)"/.exec(html)![1]!;
-    const res = await fetch(`${p.url}api/quit`, { method: 'POST', headers: { 'x-csrf-token': token, 'content-type': 'application/json' }, body: '{}' });
-    expect(res.status).to.equal(200);
+    const session = await enterPage(p);
+    expect((await session.api('POST', '/api/quit')).status).to.equal(200);
     expect(await p.exited).to.equal(0);
     expect(p.output()).to.match(/stopped\n$/);
   });
@@ -93,5 +99,42 @@ describe('filing-sync-desktop (the bin)', function () {
     expect(await p.exited).to.equal(0);
     expect(p.output()).to.match(/stopping: finishing what is being written/);
     await fetch(p.url).then(() => expect.fail('still serving after the stop'), () => {});
+  });
+
+  it('quit during a settings save: the restart boots nothing, the lease is given back and the program exits', async () => {
+    await trustTestCertificate();
+    const dataDir = join(dir, 'data');
+    const targets = join(dir, 'targets');
+    await mkdir(dataDir, { recursive: true });
+    await mkdir(targets, { recursive: true });
+    const filing = await startFilingServiceDouble({
+      manifest: { tenant: 'acme-desktop', token: 'tok', locations: [{ id: 'L1', name: 'S', format: 'eml', targets: [join(targets, 's')] }], filings: [] },
+    });
+    try {
+      const keyId = TRUSTED_LICENCE_KEYS.find((k) => k.development)!.keyId;
+      const key = createPrivateKey(await readFile(join(REPO, 'tools/licence-issuer/dev-keys/development-2026.private.pem'), 'utf8'));
+      const payload = { version: 1 as const, licensee: 'CLI tests', tenant: 'acme-desktop', variant: 'desktop' as const, maxLocations: 100, expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(), issuedAt: new Date().toISOString(), keyId };
+      await writeFile(join(dataDir, LICENCE_FILE_NAME), signLicence(payload, key));
+      const config = { source: { url: filing.url, tenant: 'acme-desktop', token: 'tok' }, stateDir: './state', poll: { intervalSeconds: 0.5 }, lease: { ttlSeconds: 30 }, sinks: { filesystem: { allowedRoots: [targets] } }, log: { level: 'warn', files: { enabled: false } } };
+      await writeFile(join(dataDir, 'desktop.json'), JSON.stringify(config));
+      const p = await start(dataDir);
+      try {
+        const session: PageSession = await enterPage(p);
+        for (let i = 0; i < 100 && !filing.lease(); i++) await sleep(100);
+        expect(filing.lease(), 'the connector never took the lease').not.to.equal(undefined);
+        // The user saves settings (the connector restarts) and presses Quit right after.
+        const save = session.api('PUT', '/api/settings', { values: { 'concurrency.filings': 3 } }).catch(() => undefined);
+        await sleep(30);
+        expect((await session.api('POST', '/api/quit')).status).to.equal(200);
+        await save;
+        const code = await Promise.race([p.exited, sleep(15_000).then(() => 'still running after 15 s')]);
+        expect(code, p.output()).to.equal(0);
+        expect(filing.lease(), 'the lease is still held after the program exited').to.equal(undefined);
+      } finally {
+        p.child.kill('SIGKILL');
+      }
+    } finally {
+      await filing.close();
+    }
   });
 });

@@ -30,8 +30,14 @@ export async function runDesktop(options: RunDesktopOptions = {}): Promise<void>
   const signIns = new SignIns(userTokenStore(dataDir));
   const app = new DesktopApp({ host: desktopHost({ signIns }), signIns, configPath });
 
+  // Quit (from the page, or Ctrl-C) closes the app at once, so that no connector boots after it,
+  // not even one a settings save asked for a moment before.
+  let stopping: Promise<void> | undefined;
   let quit: () => void = () => {};
-  const quitting = new Promise<void>((r) => (quit = r));
+  const quitting = new Promise<void>((r) => (quit = () => {
+    stopping ??= app.close();
+    r();
+  }));
   const port = options.port ?? DEFAULT_UI_PORT;
   // The page first: when its port is taken (most likely by a filing-sync already running), stop
   // before the connector touches the state store or the tenant lease.
@@ -49,23 +55,24 @@ export async function runDesktop(options: RunDesktopOptions = {}): Promise<void>
     });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new Error(`Port ${port} on 127.0.0.1 is in use: is filing-sync already running? Open http://127.0.0.1:${port}/, or start with --port.`);
+      throw new Error(`Port ${port} on 127.0.0.1 is in use: is filing-sync already running? Open its page from the window or shortcut that started it, or start with --port.`);
     }
     throw err;
   }
-  await app.start();
   process.once('SIGINT', () => quit());
   process.once('SIGTERM', () => quit());
-  process.stdout.write(`filing-sync is running: ${ui.url}  (quit from the page, or press Ctrl-C)\n`);
+  await app.start();
+  // The address with this run's entry key: only who sees this window (or the browser it opens) gets in.
+  process.stdout.write(`filing-sync is running: ${ui.entryUrl}  (quit from the page, or press Ctrl-C)\n`);
   const status = await app.status();
   if (status.state === 'stopped') process.stdout.write(`The connector is not running: ${status.stoppedReason ?? ''}\n${status.action ?? ''}\nOpen the page to fix the settings.\n`);
   if (options.openBrowser !== false) {
-    await open(ui.url).catch((err: Error) => process.stdout.write(`Could not open the browser (${err.message}); open ${ui.url} yourself.\n`));
+    await open(ui.entryUrl).catch((err: Error) => process.stdout.write(`Could not open the browser (${err.message}); open the address above yourself.\n`));
   }
 
   await quitting;
   process.stdout.write('stopping: finishing what is being written…\n');
-  await app.stop();
+  await stopping;
   await ui.close();
   process.stdout.write('stopped\n');
 }

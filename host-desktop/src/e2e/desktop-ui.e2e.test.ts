@@ -56,6 +56,20 @@ describe('desktop UI in a real browser (chromium + playwright-core)', function (
     if (profile) await rm(profile, { recursive: true, force: true });
   });
 
+  it('lets in only through the entry address the program opens; the plain address answers 401 with what to do', async () => {
+    const refused = await page.goto(d.ui.url);
+    expect(refused?.status()).to.equal(401);
+    expect(await page.textContent('body')).to.match(/Open it from filing-sync itself: its shortcut or window/);
+    // The address the program opens the browser on: it sets the cookie and comes back to "/" without the key.
+    await page.goto(d.ui.entryUrl);
+    expect(page.url()).to.equal(d.ui.url);
+    await page.getByTestId('run-state').waitFor();
+    const cookies = await context.cookies(d.ui.url);
+    expect(cookies.map((c) => ({ name: c.name, httpOnly: c.httpOnly, sameSite: c.sameSite }))).to.deep.equal([
+      { name: `filing-sync-${d.ui.port}`, httpOnly: true, sameSite: 'Strict' },
+    ]);
+  });
+
   it('shows the tenant and live counts while the filing service files messages', async () => {
     await page.goto(d.ui.url);
     await page.getByTestId('run-state').filter({ hasText: 'Running' }).waitFor();
@@ -229,7 +243,7 @@ describe('desktop UI in a real browser (chromium + playwright-core)', function (
     const withToken = await page.evaluate<number>(
       `fetch('/api/accounts/nobody/sign-out', { method: 'POST', headers: { 'x-csrf-token': document.querySelector('meta[name="csrf-token"]').content, 'content-type': 'application/json' }, body: '{}' }).then((r) => r.status)`,
     );
-    expect(withToken).to.equal(400);
+    expect(withToken).to.equal(404);
   });
 
   it('stands by and says who holds the tenant lease while another connector files for the tenant', async () => {

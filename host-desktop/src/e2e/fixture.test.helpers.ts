@@ -66,6 +66,8 @@ export interface DesktopFixture {
   vault: TokenVault;
   app: DesktopApp;
   ui: UiServer;
+  /** A client that entered the page as the program's user does (through the entry address). */
+  session: PageSession;
   /** Folders the UI asked to open. */
   opened: string[];
   /** Resolves `target` names of the options to the paths served to the connector. */
@@ -131,8 +133,9 @@ export async function startDesktop(options: DesktopFixtureOptions): Promise<Desk
   await app.start();
   const opened: string[] = [];
   const ui = await startUiServer({ app, signIns, configPath, port: 0, openFolder: async (p) => void opened.push(p), onQuit: () => {} });
+  const session = await enterPage(ui);
   return {
-    dir, dataDir, configPath, targetsDir, filing, ...(graph ? { graph } : {}), signIns, vault, app, ui, opened, target,
+    dir, dataDir, configPath, targetsDir, filing, ...(graph ? { graph } : {}), signIns, vault, app, ui, session, opened, target,
     close: async () => {
       await app.stop();
       await ui.close();
@@ -158,4 +161,46 @@ export async function eventually<T>(what: string, check: () => T | Promise<T>, m
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** A plain HTTP client holding what the browser holds after entering the page: the session cookie and the CSRF token. */
+export interface PageSession {
+  /** `name=value` of the session cookie (empty if the server set none). */
+  cookie: string;
+  /** The CSRF token the page carries. */
+  csrf: string;
+  /** A request as the page makes it: with the cookie, and with the CSRF token on POST/PUT. */
+  api<T = unknown>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<{ status: number; body: T }>;
+}
+
+/**
+ * Enters the page the way the program's user does: the entry address (`/?k=…`) the program opens,
+ * whose cookie then gets the page and its CSRF token.
+ */
+export async function enterPage(ui: { url: string; entryUrl?: string }): Promise<PageSession> {
+  const first = await fetch(ui.entryUrl ?? ui.url, { redirect: 'manual' });
+  await first.arrayBuffer();
+  const cookie = first.headers.get('set-cookie')?.split(';')[0] ?? '';
+  const html = await (await fetch(ui.url, { headers: cookie ? { cookie } : {} })).text();
+  const csrf = /name="csrf-token" content="([^"]+)"/.exec(html)?.[1] ?? '';
+  const base = ui.url.replace(/\/$/, '');
+  return {
+    cookie,
+    csrf,
+    api: async <T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown) => {
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: { ...(cookie ? { cookie } : {}), ...(method === 'GET' ? {} : { 'x-csrf-token': csrf, 'content-type': 'application/json' }) },
+        ...(method === 'GET' ? {} : { body: JSON.stringify(body ?? {}) }),
+      });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // not JSON: kept as text
+      }
+      return { status: res.status, body: parsed as T };
+    },
+  };
 }

@@ -79,7 +79,9 @@ export function tokenFileFor(configPath: string): string {
 /**
  * Checks `values` laid over the config file against the core schema, the source plugin's schema
  * and the template parser, and writes the file (JSON, whole, renamed into place) when all is
- * well. Rejects with one {@link ConfigError} listing every problem by key, writing nothing.
+ * well. A changed `source.url` needs the token typed again (`source.token`), so a saved token is
+ * never sent to a new address by someone who does not know it. Rejects with one
+ * {@link ConfigError} listing every problem by key, writing nothing.
  * @public
  */
 export async function saveSettings(configPath: string, values: SettingValues, sourceSchema: ConfigSection['schema'] | undefined): Promise<void> {
@@ -89,6 +91,8 @@ export async function saveSettings(configPath: string, values: SettingValues, so
   const raw = existsSync(configPath) ? readConfigFile(configPath) : {};
   const issues: ConfigIssue[] = [];
   let newToken: string | undefined;
+  const urlBefore = getPath(raw, 'source.url');
+  const tokenSaved = getPath(raw, 'source.token') !== undefined || getPath(raw, 'source.tokenFile') !== undefined;
   for (const f of SETTING_FIELDS) {
     if (!(f.key in values)) continue;
     const v = values[f.key];
@@ -108,6 +112,11 @@ export async function saveSettings(configPath: string, values: SettingValues, so
       if (!Number.isInteger(n)) issues.push({ key: f.key, expected: 'a whole number', found: JSON.stringify(v) });
       else setPath(raw, f.key, n);
     } else setPath(raw, f.key, String(v).trim());
+  }
+  // The saved token goes only to the address it was entered for: whoever changes the address must know the token.
+  const urlAfter = getPath(raw, 'source.url');
+  if (tokenSaved && newToken === undefined && typeof urlAfter === 'string' && urlAfter !== (typeof urlBefore === 'string' ? urlBefore.trim() : urlBefore)) {
+    issues.push({ key: 'source.token', expected: 'the filing service token, entered again: the filing service URL changed, and the saved token is sent only to the address it was entered for' });
   }
   if (newToken !== undefined) {
     setPath(raw, 'source.tokenFile', tokenFileFor(configPath));

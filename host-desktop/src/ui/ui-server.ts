@@ -5,12 +5,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import fastifyStatic from '@fastify/static';
-import { ConfigError, FilingSyncError, SourceFactory, loadConfiguration, toFilingSyncError, type Logger } from '@filing-sync/core';
-import type { SignIns } from '../auth/sign-ins.js';
+import { ConfigError, FilingSyncError, SourceFactory, loadConfiguration, readConfigFile, toFilingSyncError, type Logger } from '@filing-sync/core';
+import type { SignIns, SignInsOffline } from '../auth/sign-ins.js';
 import type { DesktopApp } from '../desktop-app.js';
+import { UiRequestError } from '../ui-request-error.js';
 import { folderLink } from './folder-link.js';
 import { previewName } from './naming-preview.js';
-import { LocalGuard, CSRF_HEADER } from './security.js';
+import { LocalGuard, CSRF_HEADER, ENTRY_PARAM } from './security.js';
 import { SETTING_FIELDS, readSettings, saveSettings, secretsSet, type SettingValues } from './settings.js';
 
 /** The port the UI listens on unless told otherwise: fixed, so a bookmark keeps working. @public */
@@ -32,8 +33,13 @@ export interface UiServerOptions {
 
 /** A running UI server. @public */
 export interface UiServer {
-  /** `http://127.0.0.1:PORT/` */
+  /** `http://127.0.0.1:PORT/`: without this run's session cookie it answers 401. */
   url: string;
+  /**
+   * `http://127.0.0.1:PORT/?k=<entry key>`: the address the program opens the browser on (and
+   * prints in its own window); it sets this run's session cookie. Not to be shown anywhere else.
+   */
+  entryUrl: string;
   port: number;
   /** This run's CSRF token (tests use it to make requests the page would make). */
   csrfToken: string;
@@ -64,7 +70,9 @@ const IMPORT_MAP = JSON.stringify({
 export async function startUiServer(options: UiServerOptions): Promise<UiServer> {
   const { app, signIns } = options;
   let port = options.port ?? DEFAULT_UI_PORT;
-  const guard = new LocalGuard(() => port);
+  // Public without the session cookie: the page's static code, and the sign-in redirect (a cross-site
+  // navigation back from the identity service, which its state and PKCE verifier protect).
+  const guard = new LocalGuard(() => port, (path) => path === '/auth/callback' || path.startsWith('/app/') || path.startsWith('/vendor/'));
   const http: FastifyInstance = Fastify({ logger: false, bodyLimit: 64 * 1024 });
   const importMapHash = `sha256-${createHash('sha256').update(IMPORT_MAP).digest('base64')}`;
   guard.install(http, [importMapHash]);
@@ -110,15 +118,29 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       const link = folderLink(String(req.body?.target ?? ''));
       // Only targets of the tenant's locations are opened, never an arbitrary path from the page.
       const known = (await app.locations()).some((l) => l.targets.some((t) => t.target === req.body?.target));
-      if (!known || link.kind !== 'local') throw new ConfigError([{ key: 'target', expected: 'a local or network target of one of your locations' }]);
+      if (!known || link.kind !== 'local') {
+        throw new UiRequestError(404, 'unknown-target', 'Only the local and network folders of your locations can be opened here.', 'Open a cloud folder with its link instead.');
+      }
       await options.openFolder(link.path);
       return { opened: link.path };
     }),
   );
 
-  http.get('/api/accounts', async () => signIns.accounts());
+  /** While no connector runs there are no providers: the config file says which clouds are set up, the app why it is stopped. */
+  const offline = (): SignInsOffline | undefined => {
+    if (app.current) return undefined;
+    let credentials: unknown;
+    try {
+      credentials = readConfigFile(options.configPath)['credentials'];
+    } catch {
+      // An unreadable config file is what the Status page reports; here it just names no cloud.
+    }
+    const why = app.stoppedReason;
+    return { credentials, reason: why?.reason ?? 'it is starting', ...(why?.action ? { action: why.action } : {}) };
+  };
+  http.get('/api/accounts', async () => signIns.accounts(offline()));
   http.post<{ Params: { name: string } }>('/api/accounts/:name/sign-in', async (req, reply) =>
-    guarded(reply, async () => ({ url: await signIns.begin(req.params.name, `http://127.0.0.1:${port}/auth/callback`) })),
+    guarded(reply, async () => ({ url: await signIns.begin(req.params.name, `http://127.0.0.1:${port}/auth/callback`, offline()) })),
   );
   http.post<{ Params: { name: string } }>('/api/accounts/:name/sign-out', async (req, reply) =>
     guarded(reply, async () => {
@@ -132,7 +154,12 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     try {
       const account = await signIns.complete(callback);
       app.recheckTargets();
-      return reply.redirect(`/#accounts:signed-in:${encodeURIComponent(account.name)}`, 303);
+      // A page, not a redirect: this request came from the identity service's site, and the browser
+      // sends the SameSite=Strict session cookie only on a navigation that starts on this page.
+      const back = `/#accounts:signed-in:${encodeURIComponent(account.name)}`;
+      return reply
+        .type('text/html; charset=utf-8')
+        .send(`<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${back}"><title>Signed in</title><p>Signed in to ${escapeHtml(account.label)}. <a href="${back}">Back to filing-sync</a></p>`);
     } catch (raw) {
       const err = toFilingSyncError(raw);
       (options.logger ?? app.current?.logger)?.warn({ err: err.message }, 'sign-in failed');
@@ -176,17 +203,19 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   if (address && typeof address === 'object') port = address.port;
   return {
     url: `http://127.0.0.1:${port}/`,
+    entryUrl: `http://127.0.0.1:${port}/?${ENTRY_PARAM}=${guard.entryKey}`,
     port,
     csrfToken: guard.csrfToken,
     close: () => http.close(),
   };
 }
 
-/** Runs `fn`; a known error becomes a JSON reply saying what is wrong (400/409/401) instead of a 500. */
+/** Runs `fn`; a known error becomes a JSON reply saying what is wrong (400/404/409/401) instead of a 500. */
 async function guarded<T>(reply: FastifyReply, fn: () => Promise<T>): Promise<T | FastifyReply> {
   try {
     return await fn();
   } catch (raw) {
+    if (raw instanceof UiRequestError) return reply.code(raw.status).send({ error: raw.code, message: raw.message, action: raw.action });
     const err = raw instanceof FilingSyncError ? raw : toFilingSyncError(raw);
     const status = err instanceof ConfigError ? 400 : err.kind === 'auth' ? 401 : err.kind === 'transient' ? 409 : 500;
     return reply.code(status).send({
