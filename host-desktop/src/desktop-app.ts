@@ -164,10 +164,11 @@ export class DesktopApp {
               // Lost (or given back) while meant to run: the engine tries to get it back; until then nothing is written.
               this.state = 'starting';
               this.holder = undefined;
+              // Given back after it was lost: the loss is what the user needs to know.
               this.waiting =
                 s.state === 'lost'
                   ? `The tenant lease was lost (${s.reason}); nothing is written until it is held again.`
-                  : 'The tenant lease was given back; nothing is written until it is held again.';
+                  : (this.waiting ?? 'The tenant lease was given back; nothing is written until it is held again.');
             }
           },
           outcome: (filing, outcome) => this.onOutcome(filing, outcome),

@@ -74,4 +74,24 @@ describe('LeaseKeeper', () => {
     expect(lost.reason).to.be.instanceOf(LeaseLost);
     await keeper.release();
   });
+
+  it('gives back a lease the service granted while the keeper was asked to stop', async () => {
+    const released: string[] = [];
+    let granted: Lease | undefined;
+    const stop = new AbortController();
+    // The service grants the request; its answer arrives after the stop, as when a connector quits mid-request.
+    const keeper = new LeaseKeeper({
+      acquireLease: async () => {
+        granted = grant();
+        stop.abort(new Error('quitting'));
+        await new Promise((r) => setTimeout(r, 50));
+        return granted;
+      },
+      releaseLease: async (lease: Lease) => void released.push(lease.id),
+    } as unknown as Source, 'test', 60_000, logger);
+    const err = await keeper.acquire(stop.signal).then(() => undefined, (e: Error) => e);
+    expect(err?.message).to.equal('quitting');
+    expect(released).to.deep.equal([granted!.id]);
+    expect(keeper.current).to.equal(undefined);
+  });
 });

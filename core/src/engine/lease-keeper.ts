@@ -12,6 +12,9 @@ export type LeaseState =
   | { state: 'lost'; reason: string }
   | { state: 'released' };
 
+/** How long a lease request under way may still take after a stop (see {@link LeaseKeeper.acquire}). */
+const ACQUIRE_GRACE_MS = 2_000;
+
 /**
  * Holds the tenant sync lease: acquires it (standing by while another connector has it),
  * renews it every third of its lifetime, and fires `lost` the moment a renewal is refused or
@@ -50,7 +53,8 @@ export class LeaseKeeper {
 
   /**
    * Waits until the lease is ours (standing by while another holder has it) and starts renewing.
-   * Rejects only when `signal` aborts or the source fails in a way that is not transient.
+   * Rejects only when `signal` aborts or the source fails in a way that is not transient. A request under way when
+   * `signal` aborts may finish (for up to 2 s); a lease it brings is given back before this rejects.
    */
   async acquire(signal: AbortSignal): Promise<Lease> {
     let announced = '';
@@ -58,7 +62,12 @@ export class LeaseKeeper {
       signal.throwIfAborted();
       try {
         const asked = this.clock();
-        const lease = await this.source.acquireLease(this.holder, this.ttlMs, signal);
+        const lease = await this.source.acquireLease(this.holder, this.ttlMs, this.graceAfter(signal));
+        if (signal.aborted) {
+          // Granted while we were asked to stop: give it back now, or every other connector waits for it to lapse.
+          await this.source.releaseLease(lease, AbortSignal.timeout(5000)).catch(() => undefined);
+          throw signal.reason;
+        }
         this.lease = lease;
         this.validUntil = asked.monotonic + this.grantedMs(lease, asked.wall);
         this.lostController = new AbortController();
@@ -166,6 +175,18 @@ export class LeaseKeeper {
     } catch (err) {
       this.logger.warn({ err: (err as Error).message, state: state.state }, 'a lease observer failed');
     }
+  }
+
+  /**
+   * `signal`, fired {@link ACQUIRE_GRACE_MS} later: a lease request already sent when a stop comes is let finish
+   * (the service may grant it, and only a lease we hear of can be given back), unless it takes longer.
+   */
+  private graceAfter(signal: AbortSignal): AbortSignal {
+    const late = new AbortController();
+    const fire = () => setTimeout(() => late.abort(signal.reason), ACQUIRE_GRACE_MS).unref();
+    if (signal.aborted) fire();
+    else signal.addEventListener('abort', fire, { once: true });
+    return late.signal;
   }
 
   /** The lifetime granted by `lease`, asked for at wall time `askedAt`: at most what was asked for. */
