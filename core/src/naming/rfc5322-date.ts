@@ -1,5 +1,7 @@
 /**
  * Parses the `Date:` header of a message (RFC 5322 §3.3, including the obsolete syntax of §4.3).
+ * It imports nothing, so that the MSG formatter's worker threads can load it alone
+ * (`@filing-sync/core/rfc5322-date`) without the rest of core.
  * @packageDocumentation
  */
 
@@ -14,7 +16,8 @@ const NAMED_ZONES: Readonly<Record<string, number>> = {
 // day-of-week, day, month, year, hour, minute, second, zone. Commas, comments and folding are
 // already reduced to single spaces; a day-name without its comma is tolerated (common in the wild), and so is a
 // zone name after a numeric offset (`+0100 CET`), which the offset decides.
-const DATE_TIME = /^(?:[a-z]{3,9}[, ])?(\d{1,2}) ([a-z]{3,9})\.? (\d{2,4}) (\d{1,2}) ?: ?(\d{1,2})(?: ?: ?(\d{1,2}))?(?: ([+-]\d{4}|[a-z]{1,5}))?(?: [a-z]{1,5})?$/i;
+const DATE_TIME =
+  /^(?:[a-z]{3,9}[, ])?(\d{1,2}) ([a-z]{3,9})\.? (\d{2,4}) (\d{1,2}) ?: ?(\d{1,2})(?: ?: ?(\d{1,2}))?(?: ([+-]\d{4})(?: [a-z]{1,5})?| ([a-z]{1,5}))?$/i;
 
 /**
  * The instant a RFC 5322 `date-time` denotes, or `undefined` when the value cannot be read.
@@ -32,7 +35,7 @@ export function parseRfc5322Date(value: string | undefined): Date | undefined {
   const text = stripComments(value).replace(/\s*,\s*/g, ',').replace(/\s+/g, ' ').trim();
   const m = DATE_TIME.exec(text);
   if (!m) return parseIsoFallback(text);
-  const [, dayText, monthText, yearText, hourText, minuteText, secondText, zoneText] = m;
+  const [, dayText, monthText, yearText, hourText, minuteText, secondText, numericZone, namedZone] = m;
   const month = MONTHS.indexOf(monthText!.slice(0, 3).toLowerCase());
   if (month < 0) return undefined;
   let year = Number(yearText);
@@ -43,7 +46,7 @@ export function parseRfc5322Date(value: string | undefined): Date | undefined {
   const minute = Number(minuteText);
   const second = Math.min(59, Number(secondText ?? '0'));
   if (hour > 23 || minute > 59 || Number(secondText ?? '0') > 60) return undefined;
-  const offset = zoneOffsetMinutes(zoneText);
+  const offset = zoneOffsetMinutes(numericZone ?? namedZone);
   if (offset === undefined) return undefined;
   const local = Date.UTC(year, month, day, hour, minute, second);
   // Date.UTC rolls 31 Feb into March: refuse instead of inventing a date.

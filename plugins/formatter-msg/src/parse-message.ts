@@ -13,7 +13,8 @@ import { randomUUID } from 'node:crypto';
 import { MailParser, type AddressObject, type AttachmentStream, type EmailAddress, type Headers } from 'mailparser';
 import { type ByteSource, sizeOf } from './compound-file-writer.js';
 import { UnreadableMessageError } from './conversion-errors.js';
-import { parseRfc5322Date } from './rfc5322-date.js';
+// The date rules alone (a module that imports nothing), not the rest of core: see the worker-imports test.
+import { parseRfc5322Date } from '@filing-sync/core/rfc5322-date';
 
 /** One mailbox: a display name (possibly empty) and an address. */
 export interface Mailbox {
