@@ -49,7 +49,15 @@ describe('readClaimAnswer', () => {
 
   it('names what does not match the API', async () => {
     const cases: [Buffer, string, RegExp][] = [
-      [form([['items[0].content', 'message/rfc822', 'x']]), TYPE, /^page: expected a part with the JSON page/],
+      [form([]), TYPE, /^page: expected a part with the JSON page/],
+      // A message before the page cannot be checked against the filings it belongs to.
+      [form([['items[0].content', 'message/rfc822', 'x'], ['page', 'application/json', PAGE]]), TYPE, /^items\[0\]\.content: expected a part after the page, found "a part before it"/],
+      // A second page would make the message parts belong to other filings.
+      [form([['page', 'application/json', PAGE], ['items[0].content', 'message/rfc822', 'A'], ['page', 'application/json', JSON.stringify({ items: [{ id: 'F2' }, { id: 'F1' }] })]]), TYPE, /^page: expected one part, found "a second one"/],
+      // items[01] would be a second name for items[1].
+      [form([['page', 'application/json', PAGE], ['items[1].content', 'message/rfc822', 'x'], ['items[01].content', 'message/rfc822', 'y']]), TYPE, /^\(part name\): expected page or items\[N\]\.content, found "items\[01\]\.content"/],
+      [form([['page', 'application/json', PAGE], ['items[0].content', 'message/rfc822', '']]), TYPE, /^items\[0\]\.content: expected a message, found "no bytes"/],
+      [Buffer.from('{"items":[{"id":"F1","content":""}]}'), 'application/json', /^items\[0\]\.content: expected the message in base64, found "an empty string"/],
       [form([['page', 'application/json', '{"items":']]), TYPE, /^page: expected JSON/],
       [form([['page', 'application/json', PAGE], ['attachment', 'message/rfc822', 'x']]), TYPE, /^\(part name\): expected page or items\[N\]\.content, found "attachment"/],
       [form([['page', 'application/json', PAGE], ['items[0].content', 'text/plain', 'x']]), TYPE, /^items\[0\]\.content \(Content-Type\): expected message\/rfc822/],

@@ -20,7 +20,8 @@ export interface ClaimAnswer {
 /** The largest `page` part read: 1000 filings with long subjects and many targets stay far below it. */
 const PAGE_MAX_BYTES = 16 * 1024 * 1024;
 
-const CONTENT_PART = /^items\[(\d{1,4})\]\.content$/;
+// No leading zeros: `items[01]` would be a second name for `items[1]`.
+const CONTENT_PART = /^items\[(0|[1-9]\d{0,3})\]\.content$/;
 
 /**
  * Parses `body`, given with its `Content-Type`. Inline messages longer than `maxContentBytes` (what
@@ -69,6 +70,8 @@ function readMultipart(body: Buffer, contentType: string, maxContentBytes: numbe
     }
     parser.on('field', (name: string, value: string, _nameTruncated: boolean, valueTruncated: boolean) => {
       if (valueTruncated) return fail(new WireError('page', `at most ${PAGE_MAX_BYTES} bytes of JSON`, 'more'));
+      // A second page would give the message parts a second set of filings to belong to.
+      if (sawPage) return fail(new WireError('page', 'one part', 'a second one'));
       sawPage = true;
       try {
         page = JSON.parse(value);
@@ -79,6 +82,8 @@ function readMultipart(body: Buffer, contentType: string, maxContentBytes: numbe
     parser.on('file', (name: string, stream: NodeJS.ReadableStream & { truncated?: boolean }, _filename: string, _encoding: string, mimeType: string) => {
       const index = CONTENT_PART.exec(name)?.[1];
       if (index === undefined) fail(new WireError('(part name)', 'page or items[N].content', name));
+      // The API sends the page first, so that every message part can be checked against the filings it lists.
+      else if (!sawPage) fail(new WireError(name, 'a part after the page', 'a part before it'));
       else if (seen.has(name)) fail(new WireError(name, 'one part', 'a second one'));
       seen.add(name);
       const chunks: Buffer[] = [];
@@ -86,6 +91,7 @@ function readMultipart(body: Buffer, contentType: string, maxContentBytes: numbe
       stream.on('error', (err: Error) => reject(new WireError('(body)', 'a complete multipart/form-data answer', err.message)));
       stream.on('end', () => {
         if (stream.truncated) fail(new WireError(name, `a message of at most ${maxContentBytes} bytes (the size asked for)`, 'a longer one'));
+        else if (chunks.length === 0) fail(new WireError(name, 'a message', 'no bytes'));
         else if (!/^message\/rfc822\b/i.test(mimeType)) fail(new WireError(`${name} (Content-Type)`, 'message/rfc822', mimeType));
         // Copied out of the answer: a view would keep the whole answer in memory for as long as one message lives.
         else if (index !== undefined) contents.set(Number(index), Buffer.concat(chunks));

@@ -438,7 +438,7 @@ describe('FilingServiceSource against the filing-service double', () => {
       const source = await serviceAnswering('multipart/form-data; boundary=xyz', '--xyz\r\nContent-Disposition: form-data; name="items[0].content"\r\nContent-Type: message/rfc822\r\n\r\nx\r\n--xyz--\r\n');
       const err = await rejection(source.poll(lease, 10));
       expect(err).to.be.instanceOf(PermanentError);
-      expect(err.message).to.equal('Filing service claim: unexpected reply: page: expected a part with the JSON page, found "nothing".');
+      expect(err.message).to.equal('Filing service claim: unexpected reply: items[0].content: expected a part after the page, found "a part before it".');
     });
   });
 });

@@ -206,7 +206,7 @@ export class FilingServiceSource implements Source {
           body: { leaseId, reports: group.map((i) => ({ filingId: i.filing.id, outcomes: i.outcomes.map(wireOutcome) })) },
           refine: leaseLost,
         });
-        const answers = this.read('report', () => readReportResults(res.data, group.length));
+        const answers = this.read('report', () => readReportResults(res.data, group.map((i) => i.filing.id)));
         group.forEach((item, n) => {
           const error = answers[n]!.error;
           if (!error) return results.set(item, { ok: true, value: undefined });

@@ -61,14 +61,18 @@ export interface ReportResult {
   error?: { code?: string; message?: string };
 }
 
-/** The `reportOutcomesBatch` answer, which must hold one result per report sent. */
-export function readReportResults(body: unknown, expected: number): ReportResult[] {
+/**
+ * The `reportOutcomesBatch` answer, which must hold one result per report sent, in the order sent: each result's
+ * `id` must be the filing id at its place, so that no outcome is credited to another filing.
+ */
+export function readReportResults(body: unknown, sentIds: readonly string[]): ReportResult[] {
   const o = object(body, '(body)');
   const results = array(o.results, 'results');
-  if (results.length !== expected) throw new WireError('results', `${expected} entries (one per report)`, results);
+  if (results.length !== sentIds.length) throw new WireError('results', `${sentIds.length} entries (one per report)`, results);
   return results.map((r, i) => {
     const entry = object(r, `results[${i}]`);
     const id = string(entry.id, `results[${i}].id`);
+    if (id !== sentIds[i]) throw new WireError(`results[${i}].id`, JSON.stringify(sentIds[i]), id);
     if (entry.error === undefined) return { id };
     const e = object(entry.error, `results[${i}].error`);
     return { id, error: { code: optionalString(e.code, `results[${i}].error.code`), message: optionalString(e.message, `results[${i}].error.message`) } };
@@ -142,13 +146,15 @@ export function readFiling(v: unknown, field: string): Filing {
 export function readInlineContent(v: unknown, field: string): Buffer | undefined {
   const content = object(v, field).content;
   if (content === undefined || content === null) return undefined;
-  if (typeof content === 'string' && content.length % 4 === 0) {
+  // An empty message would be filed as an empty file, and the filing would leave the queue.
+  if (typeof content === 'string' && content.length > 0 && content.length % 4 === 0) {
     const bytes = Buffer.from(content, 'base64');
     // Node skips characters outside the alphabet: a shorter result means the text was not base64.
     const padding = content.endsWith('==') ? 2 : content.endsWith('=') ? 1 : 0;
     if (bytes.length === (content.length / 4) * 3 - padding) return bytes;
   }
-  throw new WireError(`${field}.content`, 'the message in base64', typeof content === 'string' ? `${content.length} characters that are not base64` : content);
+  const found = content === '' ? 'an empty string' : typeof content === 'string' ? `${content.length} characters that are not base64` : content;
+  throw new WireError(`${field}.content`, 'the message in base64', found);
 }
 
 /** The `id` of a raw item, if it has one, for error messages. */
