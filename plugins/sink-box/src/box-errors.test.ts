@@ -21,6 +21,8 @@ describe('Box error mapping', () => {
     ['409 operation_blocked_temporary', boxError(409, 'operation_blocked_temporary', { 'retry-after': '1' }), TransientError, 1000],
     ['409 name_temporarily_reserved (a concurrent upload of the name)', boxError(409, 'name_temporarily_reserved'), TransientError],
     ['400 parts_mismatch from a commit, waiting at least a second', boxError(400, 'parts_mismatch'), TransientError, 1000],
+    ['410 session_expired from an upload session (the session, not the folder)', boxError(410, 'session_expired'), TransientError],
+    ['410 upload_failed from an upload session', boxError(410, 'upload_failed'), TransientError],
     ['401 after re-authentication', boxError(401, 'unauthorized'), AuthError],
     ['403 access_denied_insufficient_permissions', boxError(403, 'access_denied_insufficient_permissions'), PermissionDenied],
     ['403 file_size_limit_exceeded', boxError(403, 'file_size_limit_exceeded'), PermanentError],

@@ -20,6 +20,19 @@ import {
  */
 export const PARTS_MISMATCH_WAIT_MS = 1_000;
 
+/**
+ * Whether `err` is Box's 410 for an upload session that expired (`session_expired`) or that Box
+ * gave up on (`upload_failed`): the session is dead, but a new one may well succeed.
+ * @public
+ */
+export function uploadSessionGone(err: unknown): boolean {
+  const c = boxErrorCode(err);
+  return c?.status === 410 && (c.code === 'session_expired' || c.code === 'upload_failed');
+}
+
+/** What to do about an upload session Box has expired or given up on. */
+export const SESSION_EXPIRED_ACTION = 'Nothing: the next attempt uploads the file again in a new upload session.';
+
 /** Status and `code` of a Box API error, or `undefined` for anything else. */
 export function boxErrorCode(err: unknown): { status: number; code: string } | undefined {
   if (!(err instanceof BoxApiError)) return undefined;
@@ -64,6 +77,9 @@ export function nameInUse(err: unknown): { type: string; id: string; sha1?: stri
  * - 400 `parts_mismatch` from an upload-session commit → {@link TransientError} (waiting at least
  *   {@link PARTS_MISMATCH_WAIT_MS}): Box answers it for a moment after the last part while its parts
  *   list catches up, and a list that really differs is fixed by a new session, never by giving up;
+ * - 410 `session_expired` / `upload_failed` from an upload session → {@link TransientError}: the
+ *   session is dead, not the folder (core's generic 410 would say {@link TargetMissing}), and the
+ *   next attempt opens a new session;
  * - 400 `item_name_invalid` / `item_name_too_long` and other 4xx → {@link PermanentError};
  * - no response (reset, refused, timeout) → {@link TransientError}.
  * @public
@@ -90,6 +106,10 @@ export function mapBoxError(err: unknown, what: string): FilingSyncError {
     }
     if (code === 'parts_mismatch') {
       return new TransientError(message, { ...options, retryAfterMs: parseRetryAfter(retryAfter) ?? PARTS_MISMATCH_WAIT_MS });
+    }
+    // Before core's generic 410 → TargetMissing: a dead upload session says nothing about the folder.
+    if (uploadSessionGone(err)) {
+      return new TransientError(`${message}; the upload session expired`, { ...options, action: SESSION_EXPIRED_ACTION });
     }
     return httpStatusError(status, message, { ...options, ...(retryAfter === undefined ? {} : { retryAfter }) });
   }

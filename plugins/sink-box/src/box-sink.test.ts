@@ -201,6 +201,29 @@ describe('Box sink against the Box API double', function () {
     expect((await sink.create('e.eml', new BufferContent(data), { modifiedAt: SENT })).created).to.equal(true);
   });
 
+  for (const code of ['session_expired', 'upload_failed'] as const) {
+    it(`answers a session Box ends with 410 ${code} with TransientError at once (not TargetMissing), and a new session next time`, async () => {
+      const sink = await sinkFor('box:/Projects/Gone');
+      const data = bytes(21_000_000, 7);
+      double.failNextSession(code, 1);
+      const err = await expectRejection(sink.create('g.eml', new BufferContent(data), { modifiedAt: SENT }), TransientError);
+      expect(err.message).to.contain('upload session').and.to.contain('expired').and.to.contain(code);
+      expect(err.action).to.contain('new upload session');
+      // The second part met the 410 and was not sent again on the dead session.
+      const first = requests('POST', /^\/api\/2\.0\/files\/upload_sessions$/);
+      expect(first).to.have.length(1);
+      expect(requests('PUT', /upload_sessions\/[^/]+$/)).to.have.length(2);
+      const deadId = requests('PUT', /upload_sessions\/[^/]+$/)[0]!.url.split('?')[0]!.split('/').pop()!;
+      // The engine's next attempt opens a new session and never touches the dead one.
+      const placed = await sink.create('g.eml', new BufferContent(data), { modifiedAt: SENT });
+      expect(placed.created).to.equal(true);
+      expect(requests('POST', /^\/api\/2\.0\/files\/upload_sessions$/)).to.have.length(2);
+      expect(requests('PUT', /upload_sessions\/[^/]+$/).filter((r) => r.url.includes(deadId))).to.have.length(2);
+      expect(requests('PUT', /upload_sessions\/[^/]+$/)).to.have.length(5);
+      expect(double.fileAt('/Projects/Gone/g.eml')!.content.equals(data)).to.equal(true);
+    });
+  }
+
   it('aborts the session when a part cannot be sent', async () => {
     const sink = await sinkFor('box:/Projects/Abort');
     for (let i = 0; i < 4; i++) double.server.faults.script({ kind: '503', match: /^PUT \/api\/2\.0\/files\/upload_sessions\//, retryAfterSeconds: 0 });

@@ -23,7 +23,7 @@ import {
   accessFromError,
 } from '@filing-sync/core';
 import { BOX_PATH_RULES } from './box-path-rules.js';
-import { boxErrorCode, mapBoxError, nameInUse } from './box-errors.js';
+import { SESSION_EXPIRED_ACTION, boxErrorCode, mapBoxError, nameInUse, uploadSessionGone } from './box-errors.js';
 import type { BoxFolderResolver } from './box-folders.js';
 import type { CommitAttributesInterceptor } from './box-commit-attributes.js';
 import type { ResolvedBoxSinkConfig } from './box-config.js';
@@ -139,7 +139,9 @@ export class BoxSink implements Sink {
    * Rejects with {@link PermissionDenied} (403), {@link PermanentError} (bad name, over the
    * account's size or storage limit), {@link TransientError} (429 / 5xx with `retryAfterMs`,
    * network, 409 `name_temporarily_reserved` while another upload of the name is under way, a
-   * commit that still answers `parts_mismatch` after the session's retries), {@link AuthError}
+   * commit that still answers `parts_mismatch` after the session's retries, an upload session Box
+   * answers 410 `session_expired` / `upload_failed`, after which the next attempt opens a new
+   * session), {@link AuthError}
    * (401 after one re-authentication), {@link TargetMissing}.
    */
   async create(name: string, content: Content, options: CreateOptions): Promise<CreateResult> {
@@ -184,7 +186,9 @@ export class BoxSink implements Sink {
    * after a lost reply is recognised from the parts list by offset and SHA-1), then commits
    * with the whole file's SHA-1 (202 "not ready" is polled by the retry strategy, honouring
    * Retry-After; 400 `parts_mismatch`, which Box answers while its parts list catches up with the
-   * last part, is committed again within the session). Aborts the session when it cannot finish.
+   * last part, is committed again within the session). Aborts the session when it cannot finish; a
+   * session Box has expired (404, or 410 `session_expired` / `upload_failed`) is not retried but
+   * ends in a {@link TransientError}, and the next attempt creates a new session.
    */
   private async uploadChunked(folderId: string, name: string, content: Content, modifiedAt: Date, signal?: AbortSignal): Promise<FileFull> {
     const chunked = this.options.client.chunkedUploads;
@@ -219,6 +223,7 @@ export class BoxSink implements Sink {
               if (held) return held;
             }
             if (c?.status === 404) throw new SessionGone(`Box no longer knows the upload session of ${this.pathOf(name)}.`, { cause: err });
+            if (uploadSessionGone(err)) throw this.sessionExpired(name, err);
             throw this.mapped(err, `upload of part ${start}-${end - 1} of ${this.pathOf(name)}`);
           }
         }, retry));
@@ -240,6 +245,7 @@ export class BoxSink implements Sink {
           }
           if (nameInUse(err)) return { conflict: err };
           if (boxErrorCode(err)?.status === 404) throw new SessionGone(`Box no longer knows the upload session of ${this.pathOf(name)}.`, { cause: err });
+          if (uploadSessionGone(err)) throw this.sessionExpired(name, err);
           throw mapBoxError(err, `commit of ${this.pathOf(name)}`);
         }
       }, retry);
@@ -249,11 +255,21 @@ export class BoxSink implements Sink {
     } catch (err) {
       if (endpoints.abort) await chunked.deleteFileUploadSessionByUrl(endpoints.abort).catch(() => undefined);
       // An expired or lost session is no reason to give the file up: the next attempt opens a new one.
-      if (err instanceof SessionGone) throw new TransientError(err.message, { cause: err.cause });
+      // The session id dies with this call (it is local to it): the next attempt creates a new session.
+      if (err instanceof SessionGone) throw new TransientError(err.message, { cause: err.cause, action: SESSION_EXPIRED_ACTION });
       throw err;
     } finally {
       this.options.commitAttributes.delete(session.id!);
     }
+  }
+
+  /**
+   * A 410 `session_expired` / `upload_failed` inside the session: retrying the part or commit on the
+   * dead session id would only meet the same 410, so the session loop stops at once.
+   */
+  private sessionExpired(name: string, err: unknown): SessionGone {
+    const code = boxErrorCode(err)?.code ?? 'session_expired';
+    return new SessionGone(`The upload session for ${this.pathOf(name)} expired (Box answered HTTP 410 ${code}); the next attempt starts a new one.`, { cause: err });
   }
 
   /** The file called `name` in the folder when it holds exactly `content` (by SHA-1), else `undefined`. */
@@ -310,7 +326,8 @@ export class BoxSink implements Sink {
 }
 
 /**
- * The upload session is gone (expired after 7 days, or aborted). A PermanentError inside the
+ * The upload session is gone (expired after 7 days, aborted, or 410 `session_expired` /
+ * `upload_failed`). A PermanentError inside the
  * session loop, so that `retrying` stops at once; turned into a TransientError for the engine.
  */
 class SessionGone extends PermanentError {}

@@ -177,6 +177,33 @@ describe('EgnyteSink', function () {
       expect(double.requests.filter((r) => r.headers['x-egnyte-last-chunk'] === 'true')).to.have.length(1);
     });
 
+    it('answers a refused resend of a chunk (lost reply, spent upload id) with TransientError, and the retry starts over from chunk 1 with a new upload id', async () => {
+      const sink = await makeSink(double, 'egnyte://acme/Shared/Big', { config: { chunkedUploadThreshold: 2048, chunkSize: 1024 } });
+      const bytes = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 11) % 256));
+      double.loseReplyToChunk(2);
+      const err = await sink.create('Resent.eml', content(bytes), { modifiedAt: SENT_AT }).then(() => undefined, (e: unknown) => e);
+      expect(err).to.be.instanceOf(TransientError);
+      expect((err as TransientError).message).to.contain('chunk 2').and.to.contain('first chunk');
+      expect((err as TransientError).action).to.contain('first chunk');
+      const first = double.requests.filter((r) => r.url.includes('fs-content-chunked'));
+      // Chunk 2 sent, its reply lost, sent again and refused once: not retried on the spent id.
+      expect(first.map((r) => r.headers['x-egnyte-chunk-num'])).to.deep.equal(['1', '2', '2']);
+      const spent = first[1]!.headers['x-egnyte-upload-id'];
+      expect(double.file('/Shared/Big/Resent.eml')).to.equal(undefined);
+      // The engine's retry: a new upload from chunk 1 (no upload id), then the new id throughout.
+      const result = await sink.create('Resent.eml', content(bytes), { modifiedAt: SENT_AT });
+      expect(result.created).to.equal(true);
+      const retry = double.requests.filter((r) => r.url.includes('fs-content-chunked')).slice(first.length);
+      expect(retry.map((r) => r.headers['x-egnyte-chunk-num'])).to.deep.equal(['1', '2', '3']);
+      expect(retry[0]!.headers['x-egnyte-upload-id']).to.equal(undefined);
+      const fresh = retry[1]!.headers['x-egnyte-upload-id'];
+      expect(fresh).to.be.a('string').and.not.equal(spent);
+      expect(retry[2]!.headers['x-egnyte-upload-id']).to.equal(fresh);
+      const stored = double.file('/Shared/Big/Resent.eml')!;
+      expect(stored.bytes.equals(bytes)).to.equal(true);
+      expect(stored.versions).to.equal(1);
+    });
+
     it('rebuilds the body when the engine retries an upload (never a 0-byte file)', async () => {
       const sink = await makeSink(double, 'egnyte://acme/Shared/Retry');
       const bytes = Buffer.from('x'.repeat(5000));

@@ -116,7 +116,8 @@ export class EgnyteSink implements Sink {
    * taken as written when its size and SHA-512 are the content's.
    * Rejects with {@link PermissionDenied}, {@link AuthError}, {@link TargetMissing} (the top folder is
    * missing), {@link TransientError} (throttling, 5xx, network, the target folder deleted meanwhile
-   * (it is made again on the next attempt), an upload Egnyte finished without a file to show for it),
+   * (it is made again on the next attempt), an upload Egnyte finished without a file to show for it,
+   * a chunk Egnyte refused when it was sent again (the next attempt starts the chunked upload over)),
    * {@link PermanentError} (a refused request, a stored file whose SHA-512 is not the content's).
    */
   async create(name: string, content: Content, options: CreateOptions): Promise<CreateResult> {
@@ -174,12 +175,41 @@ export class EgnyteSink implements Sink {
         if (chunk.last) return reply.file;
         uploadId = reply.uploadId;
       } else if (!chunk.last) {
-        uploadId = (await retrying(() => this.client.uploadChunk(path, chunk, modifiedAt, signal), this.chunkRetry(n, signal))).uploadId;
+        uploadId = (await this.sendMiddleChunk(path, chunk, modifiedAt, signal)).uploadId;
       } else {
         return this.sendLastChunk(path, chunk, size, sha512, modifiedAt, signal);
       }
     }
     throw new PermanentError(`Egnyte did not confirm the last chunk of "/${path.join('/')}".`);
+  }
+
+  /**
+   * Sends a chunk before the last, retried within the upload on passing failures. When a resend is
+   * refused (a 4xx: the earlier try may have arrived and its lost reply spent the upload id, or
+   * Egnyte no longer knows the id), this upload cannot go on, but nothing is wrong with the file:
+   * it becomes a {@link TransientError}, and the next attempt begins afresh from the first chunk,
+   * which opens a new upload id.
+   */
+  private async sendMiddleChunk(path: string[], chunk: EgnyteChunk, modifiedAt: Date, signal?: AbortSignal): Promise<{ uploadId: string | undefined }> {
+    try {
+      return await retrying(async (attempt) => {
+        try {
+          return await this.client.uploadChunk(path, chunk, modifiedAt, signal);
+        } catch (err) {
+          const mapped = toFilingSyncError(err);
+          // A refusal of the first try is the chunk's own fault and stays permanent.
+          if (attempt > 1 && mapped.kind === 'permanent') {
+            throw new ResendRefused(`Egnyte refused chunk ${chunk.number} of "/${path.join('/')}" when it was sent again (${mapped.message}); the next attempt starts the upload over from the first chunk.`, { cause: err });
+          }
+          throw mapped;
+        }
+      }, this.chunkRetry(chunk.number, signal));
+    } catch (err) {
+      if (err instanceof ResendRefused) {
+        throw new TransientError(err.message, { cause: err.cause, action: 'Nothing: the next attempt uploads the file again from its first chunk, under a new upload id.' });
+      }
+      throw err;
+    }
   }
 
   /**
@@ -279,6 +309,13 @@ export class EgnyteSink implements Sink {
     };
   }
 }
+
+/**
+ * Egnyte refused a chunk sent again within an upload. A PermanentError inside the chunk's retry loop,
+ * so that `retrying` stops at once (the spent upload id would be refused again); turned into a
+ * TransientError for the engine.
+ */
+class ResendRefused extends PermanentError {}
 
 /** SHA-512 of `[start, end)` of the content, hex. */
 async function hashRange(content: Content, range: { start: number; end: number }): Promise<string> {

@@ -8,7 +8,8 @@
  * It follows developer.box.com/reference: errors are `{type: "error", status, code, message,
  * context_info, request_id}`; a taken name is 409 `item_name_in_use` with the conflicting item in
  * `context_info.conflicts`; a name another request is creating is 409 `name_temporarily_reserved`;
- * throttling is 429 `rate_limit_exceeded` with `retry-after`; a refused
+ * throttling is 429 `rate_limit_exceeded` with `retry-after`; an upload session that expired or
+ * failed is 410 `session_expired` / `upload_failed`; a refused
  * token is 401 with `WWW-Authenticate`. Names are unique per folder, case-insensitively.
  * @packageDocumentation
  */
@@ -57,6 +58,9 @@ interface UploadSession {
   fileSize: number;
   partSize: number;
   parts: UploadPart[];
+  /** Set by {@link BoxDouble.failNextSession}: the 410 code its calls get once `goneAfterParts` parts are in. */
+  gone?: 'session_expired' | 'upload_failed';
+  goneAfterParts?: number;
 }
 
 /** Options of {@link BoxDouble.start}. */
@@ -105,6 +109,7 @@ export class BoxDouble {
   private nextId = 100;
   private loseResponses: RegExp[] = [];
   private expireNext = false;
+  private failNext: { code: 'session_expired' | 'upload_failed'; afterParts: number } | undefined;
   /** `parentId/name` (lower-cased) held by another request creating that item. */
   private readonly reserved = new Set<string>();
   private readonly options: Required<Omit<BoxDoubleOptions, 'faults' | 'jwtPublicKey' | 'maxFileSize'>> & Pick<BoxDoubleOptions, 'jwtPublicKey' | 'maxFileSize'>;
@@ -170,6 +175,16 @@ export class BoxDouble {
   /** The next upload session created is forgotten at once, as an expired one is (its parts and commit get 404). */
   expireNextSession(): void {
     this.expireNext = true;
+  }
+
+  /**
+   * The next upload session created dies once `afterParts` parts are in: its part uploads, parts
+   * list and commit then answer 410 with `code` (`session_expired`, or `upload_failed` when Box gave
+   * the session up), as Box documents for chunked upload sessions. Its parts stay unusable; an
+   * abort is still accepted.
+   */
+  failNextSession(code: 'session_expired' | 'upload_failed' = 'session_expired', afterParts = 0): void {
+    this.failNext = { code, afterParts };
   }
 
   /** Processes the next request whose `METHOD path` matches, then drops the connection unanswered (a lost reply). */
@@ -313,6 +328,11 @@ export class BoxDouble {
       const problem = this.checkUpload(parent, body.file_name ?? '', body.file_size ?? 0);
       if (problem) return this.error(res, problem.status, problem.code, problem.message, problem.context);
       const session: UploadSession = { id: randomUUID().replace(/-/g, '').toUpperCase(), folderId: parent.id, fileName: body.file_name!, fileSize: body.file_size!, partSize: this.options.partSize, parts: [] };
+      if (this.failNext) {
+        session.gone = this.failNext.code;
+        session.goneAfterParts = this.failNext.afterParts;
+        this.failNext = undefined;
+      }
       if (this.expireNext) this.expireNext = false;
       else this.sessions.set(session.id, session);
       sendJson(res, 201, this.sessionJson(session));
@@ -321,6 +341,7 @@ export class BoxDouble {
       const session = this.sessions.get(p.id!);
       const data = await readBody(req);
       if (!session) return this.error(res, 404, 'not_found', 'Upload session not found');
+      if (this.dead(session)) return this.sessionGone(res, session);
       const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(String(req.headers['content-range'] ?? ''));
       if (!range) return this.error(res, 400, 'bad_request', 'Content-Range missing or malformed');
       const [start, end, total] = [Number(range[1]), Number(range[2]), Number(range[3])];
@@ -340,6 +361,7 @@ export class BoxDouble {
     .on('GET', /^\/api\/2\.0\/files\/upload_sessions\/(?<id>[^/]+)\/parts$/, async (req, res, p) => {
       const session = this.sessions.get(p.id!);
       if (!session) return this.error(res, 404, 'not_found', 'Upload session not found');
+      if (this.dead(session)) return this.sessionGone(res, session);
       const entries = [...session.parts].sort((a, b) => a.offset - b.offset).map(partJson);
       sendJson(res, 200, { entries, total_count: entries.length, offset: 0, limit: 1000 });
     })
@@ -347,6 +369,7 @@ export class BoxDouble {
       const session = this.sessions.get(p.id!);
       const body = JSON.parse((await readBody(req)).toString('utf8') || '{}') as { parts?: Array<{ part_id: string; offset: number; size: number; sha1: string }>; attributes?: { content_modified_at?: string } };
       if (!session) return this.error(res, 404, 'not_found', 'Upload session not found');
+      if (this.dead(session)) return this.sessionGone(res, session);
       if (this.commitsPending > 0) {
         this.commitsPending--;
         return sendEmpty(res, 202, { 'retry-after': String(this.commitRetryAfter) });
@@ -413,6 +436,16 @@ export class BoxDouble {
       if (!file) return this.error(res, 404, 'not_found', 'Item not found');
       sendJson(res, 200, this.fileJson(file));
     });
+
+  /** Whether a session marked by {@link failNextSession} has reached the point where it dies. */
+  private dead(session: UploadSession): boolean {
+    return session.gone !== undefined && session.parts.length >= (session.goneAfterParts ?? 0);
+  }
+
+  private sessionGone(res: ServerResponse, session: UploadSession): void {
+    const message = session.gone === 'upload_failed' ? 'The upload session has failed; start a new upload session' : 'The upload session has expired';
+    this.error(res, 410, session.gone!, message);
+  }
 
   private checkUpload(parent: BoxFolder, name: string, size: number): { status: number; code: string; message: string; context?: Record<string, unknown> } | undefined {
     if (badName(name)) return { status: 400, code: 'item_name_invalid', message: 'Item name invalid' };

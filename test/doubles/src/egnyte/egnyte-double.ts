@@ -80,6 +80,13 @@ export interface EgnyteDouble extends RunningDouble {
    * upload id spent) but its reply is lost: the connection drops instead.
    */
   loseReplyToLastChunk(): void;
+  /**
+   * The next chunk numbered `number` that is not the last is stored but its reply is lost (the
+   * connection drops). With `refuseResend` (the default) its upload id is spent as well, so sending
+   * the chunk again is refused with 400 "Unknown or expired upload id", as Egnyte may answer an
+   * upload id it no longer knows.
+   */
+  loseReplyToChunk(number: number, refuseResend?: boolean): void;
   /** Adds or removes an accepted access token. */
   allowToken(token: string): void;
   revokeToken(token: string): void;
@@ -131,6 +138,7 @@ export async function startEgnyteDouble(options: EgnyteDoubleOptions = {}): Prom
   const tokenUsers = new Map<string, string>();
   const codes = new Map<string, { username: string; redirectUri: string }>();
   let loseLastChunkReplies = 0;
+  const loseChunkReplies: Array<{ number: number; refuseResend: boolean }> = [];
 
   const mkFolder = (name: string): Folder => ({ name, folderId: randomUUID(), folders: new Map(), files: new Map() });
   for (const top of ['Shared', 'Private']) root.folders.set(key(top), mkFolder(top));
@@ -357,8 +365,10 @@ export async function startEgnyteDouble(options: EgnyteDoubleOptions = {}): Prom
     const bytes = await readBody(req);
     const num = Number(req.headers['x-egnyte-chunk-num']);
     const last = String(req.headers['x-egnyte-last-chunk'] ?? '').toLowerCase() === 'true';
-    const lose = last && loseLastChunkReplies > 0;
-    if (lose) loseLastChunkReplies--;
+    const loseAt = last ? -1 : loseChunkReplies.findIndex((l) => l.number === num);
+    const loseChunk = loseAt >= 0 ? loseChunkReplies.splice(loseAt, 1)[0] : undefined;
+    const lose = (last && loseLastChunkReplies > 0) || loseChunk !== undefined;
+    if (last && lose) loseLastChunkReplies--;
     const res = lose ? lostReply(reply) : reply;
     const claimed = req.headers['x-egnyte-chunk-sha512-checksum'];
     if (!Number.isInteger(num) || num < 1) {
@@ -408,6 +418,8 @@ export async function startEgnyteDouble(options: EgnyteDoubleOptions = {}): Prom
       'x-egnyte-chunk-sha512-checksum': sha512(bytes),
     };
     if (!last) {
+      // The id is spent with the lost reply: a resend of the chunk is refused above.
+      if (loseChunk?.refuseResend) sessions.delete(uploadId!);
       res.writeHead(200, { ...chunkHeaders, 'content-length': '0' });
       res.end();
       return;
@@ -478,6 +490,9 @@ export async function startEgnyteDouble(options: EgnyteDoubleOptions = {}): Prom
     },
     loseReplyToLastChunk() {
       loseLastChunkReplies++;
+    },
+    loseReplyToChunk(number, refuseResend = true) {
+      loseChunkReplies.push({ number, refuseResend });
     },
     allowToken(token) {
       tokens.add(token);
