@@ -17,6 +17,17 @@ const filing = (id: string, targets = ['/a', '/b']): Filing => ({
   message: { subject: 'Site visit' },
 });
 
+/** The ConfigError that opening the store at `dir` fails with (fails the test when it opens, or fails otherwise). */
+function refusalToOpen(dir: string): ConfigError {
+  try {
+    StateStore.open(dir).close();
+  } catch (err) {
+    expect(err).to.be.instanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  expect.fail(`the store at ${dir} opened`);
+}
+
 describe('StateStore', () => {
   const dir = () => mkdtempSync(join(tmpdir(), 'state-store-'));
 
@@ -122,15 +133,9 @@ describe('StateStore', () => {
     const file = join(dir(), 'a-file');
     writeFileSync(file, 'x');
     const under = join(file, 'state');
-    let thrown: unknown;
-    try {
-      StateStore.open(under);
-    } catch (err) {
-      thrown = err;
-    }
-    expect(thrown).to.be.instanceOf(ConfigError);
-    expect((thrown as ConfigError).issues[0]!.key).to.equal('stateDir');
-    expect((thrown as ConfigError).message).to.include(under).and.to.include('ENOTDIR');
+    const thrown = refusalToOpen(under);
+    expect(thrown.issues[0]!.key).to.equal('stateDir');
+    expect(thrown.message).to.include(under).and.to.include('ENOTDIR');
   });
 
   it('tells the user to upgrade when a newer filing-sync wrote the store', () => {
@@ -138,16 +143,10 @@ describe('StateStore', () => {
     const db = new Database(join(d, 'state.sqlite'));
     db.pragma('user_version = 99');
     db.close();
-    let thrown: unknown;
-    try {
-      StateStore.open(d);
-    } catch (err) {
-      thrown = err;
-    }
-    expect(thrown).to.be.instanceOf(ConfigError);
-    expect((thrown as ConfigError).issues[0]!.key).to.equal('stateDir');
-    expect((thrown as ConfigError).message).to.match(/newer filing-sync: schema 99/);
-    expect((thrown as ConfigError).action).to.match(/^Upgrade filing-sync/);
+    const thrown = refusalToOpen(d);
+    expect(thrown.issues[0]!.key).to.equal('stateDir');
+    expect(thrown.message).to.match(/newer filing-sync: schema 99/);
+    expect(thrown.action).to.match(/^Upgrade filing-sync/);
     // The lock was released: the same folder opens once the cause is gone.
     const again = new Database(join(d, 'state.sqlite'));
     again.pragma('user_version = 0');
@@ -159,15 +158,9 @@ describe('StateStore', () => {
     const d = dir();
     // A folder where the database file should be: SQLite cannot open it (as for a file it may not open).
     mkdirSync(join(d, 'state.sqlite'));
-    let thrown: unknown;
-    try {
-      StateStore.open(d);
-    } catch (err) {
-      thrown = err;
-    }
-    expect(thrown).to.be.instanceOf(ConfigError);
-    expect((thrown as ConfigError).message).to.include(d).and.to.include('SQLITE_CANTOPEN');
-    expect((thrown as ConfigError).action).to.match(/permission/);
+    const thrown = refusalToOpen(d);
+    expect(thrown.message).to.include(d).and.to.include('SQLITE_CANTOPEN');
+    expect(thrown.action).to.match(/permission/);
     // A read-only file or disk cannot be made here (the tests may run as root): the mapping alone.
     const readonly = Object.assign(new Error('attempt to write a readonly database'), { code: 'SQLITE_READONLY' });
     const mapped = openError(readonly, '/var/lib/filing-sync') as ConfigError;
