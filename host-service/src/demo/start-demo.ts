@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -23,16 +23,11 @@ const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { tenant: str
 // The allowed root must exist (the filesystem sink never invents a missing drive or share).
 mkdirSync(join(varDir, 'filed'), { recursive: true });
 
-const double = spawn(
-  process.execPath,
-  [join(repo, 'test/doubles/dist/filing-service/server.js'), '--port', '0', '--manifest', manifestPath, '--target-root', base],
-  // Its own process group: Ctrl-C reaches the connector, which then releases its lease while the double still answers.
-  { stdio: ['ignore', 'pipe', 'inherit'], detached: true },
-);
-// From here on this process must stop the double however it ends: being detached, nothing else
-// would (Ctrl-C does not reach its process group).
+// Signals are caught before the double is spawned: a Ctrl-C that arrives while spawn() runs would
+// otherwise end this process by default and leave the detached double running.
+let double: ChildProcess | undefined;
 const stopDouble = (): void => {
-  if (double.exitCode === null && double.signalCode === null) double.kill('SIGTERM');
+  if (double && double.exitCode === null && double.signalCode === null) double.kill('SIGTERM');
 };
 process.once('exit', stopDouble);
 let stopping = false;
@@ -52,6 +47,15 @@ const onSignal = (): void => {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
+double = spawn(
+  process.execPath,
+  [join(repo, 'test/doubles/dist/filing-service/server.js'), '--port', '0', '--manifest', manifestPath, '--target-root', base],
+  // Its own process group: Ctrl-C reaches the connector, which then releases its lease while the double still answers.
+  // Being detached, nothing but this process stops it (Ctrl-C does not reach its process group).
+  { stdio: ['ignore', 'pipe', 'inherit'], detached: true },
+);
+const started = double;
+
 const byLocation = new Map<string, Map<string, number>>();
 let drained = false;
 const print = (filing: Filing, o: TargetOutcome) => {
@@ -64,8 +68,8 @@ const print = (filing: Filing, o: TargetOutcome) => {
 
 try {
   const firstLine = await new Promise<string>((res, rej) => {
-    createInterface({ input: double.stdout! }).once('line', res);
-    double.once('exit', (code) => rej(new Error(`the filing-service double exited (${code}) before listening`)));
+    createInterface({ input: started.stdout! }).once('line', res);
+    started.once('exit', (code) => rej(new Error(`the filing-service double exited (${code}) before listening`)));
   });
   const url = /listening on (\S+)/.exec(firstLine)?.[1];
   if (!url) throw new Error(`unexpected first line from the double: ${firstLine}`);
