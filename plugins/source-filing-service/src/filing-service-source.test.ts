@@ -350,6 +350,19 @@ describe('FilingServiceSource against the filing-service double', () => {
       expect(await source.locations()).to.have.length(3);
     });
 
+    it('reads the token file again after a 401 without spending a retry: one attempt still ends in AuthError, or succeeds', async () => {
+      const file = path.join(fx.dir, 'token');
+      await writeFile(file, 'old-token\n');
+      const source = fx.source({ token: undefined, tokenFile: file, retry: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 } });
+      const err = await rejection(source.locations());
+      expect(err).to.be.instanceOf(AuthError);
+      expect(err.message).to.contain('401');
+      // The request, and the one with the token read again.
+      expect(fx.double.requests).to.have.length(2);
+      await writeFile(file, `${TOKEN}\n`);
+      expect(await source.locations()).to.have.length(3);
+    });
+
     it('names source.tokenFile when the file cannot be read', async () => {
       const err = await rejection(fx.source({ token: undefined, tokenFile: path.join(fx.dir, 'missing') }).locations());
       expect(err).to.be.instanceOf(ConfigError);

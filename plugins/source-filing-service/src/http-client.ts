@@ -84,8 +84,25 @@ export class FilingServiceHttp {
    * the signal's reason when aborted.
    */
   async send<T = unknown>(spec: RequestSpec, signal?: AbortSignal): Promise<AxiosResponse<T>> {
-    let reloadedToken = false;
-    const outcome = await retrying(
+    let outcome = await this.attempts<T>(spec, signal);
+    // A token file may have been rotated since we read it: read it again, once, with a fresh retry budget (a
+    // reload must not use up the attempts, or a single-attempt policy would end in a passing error, not a 401).
+    if ('failure' in outcome && outcome.failure.response?.status === 401 && this.config.tokenFile) {
+      this.token = undefined;
+      this.logger.debug({ op: spec.op }, 'filing service refused the token; reading the token file again');
+      outcome = await this.attempts<T>(spec, signal);
+    }
+    if ('response' in outcome) return outcome.response;
+    throw spec.refine?.(outcome.failure) ?? this.common(spec, outcome.failure);
+  }
+
+  /**
+   * The request, retried by the configured policy while it fails in passing. Resolves with the response, or with
+   * the final failure the service answered; rejects with {@link TransientError} once the retries are spent, or with
+   * the signal's reason when aborted.
+   */
+  private async attempts<T>(spec: RequestSpec, signal?: AbortSignal): Promise<{ response: AxiosResponse<T> } | { failure: Failure }> {
+    return retrying(
       async (): Promise<{ response: AxiosResponse<T> } | { failure: Failure }> => {
         await this.afterRequestedPause(signal);
         const token = await this.bearer();
@@ -111,12 +128,6 @@ export class FilingServiceHttp {
             if (wait !== undefined) this.notBefore = Math.max(this.notBefore, Date.now() + wait);
             throw transient;
           }
-          // A token file may have been rotated since we read it: read it again, once.
-          if (status === 401 && this.config.tokenFile && !reloadedToken) {
-            reloadedToken = true;
-            this.token = undefined;
-            throw new TransientError(`${this.describe(spec)} failed: HTTP 401; reading the token file again`, { retryAfterMs: 0 });
-          }
           return { failure };
         }
       },
@@ -127,8 +138,6 @@ export class FilingServiceHttp {
           this.logger.debug({ op: spec.op, attempt, delayMs, reason: error.message }, 'filing service request failed; retrying'),
       },
     );
-    if ('response' in outcome) return outcome.response;
-    throw spec.refine?.(outcome.failure) ?? this.common(spec, outcome.failure);
   }
 
   /** The earliest time the service asked to be called again (from its last Retry-After). */
