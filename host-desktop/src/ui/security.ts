@@ -1,4 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** Header the page sends its CSRF token in. @public */
@@ -55,8 +56,13 @@ export class LocalGuard {
     return `filing-sync-${this.port()}`;
   }
 
-  /** Installs the checks and headers on `app`. `scriptHashes` are CSP hashes of inline scripts the page has. */
-  install(app: FastifyInstance, scriptHashes: readonly string[]): void {
+  /**
+   * Installs the checks and headers on `app`, before any route is added. `scriptHashes` are CSP hashes of inline
+   * scripts the page has. Rejects only when the cookie plugin cannot be registered.
+   */
+  async install(app: FastifyInstance, scriptHashes: readonly string[]): Promise<void> {
+    // Parses `Cookie` before the check below runs (its hook is added first) and serialises `Set-Cookie`.
+    await app.register(fastifyCookie);
     app.addHook('onRequest', async (req, reply) => this.check(req, reply));
     const csp = [
       "default-src 'self'",
@@ -87,9 +93,7 @@ export class LocalGuard {
     if (req.method === 'GET' && url.pathname === '/' && entry !== null) {
       if (!sameSecret(entry, this.entryKey)) return this.refuse(reply, url.pathname);
       // The key leaves the address bar at once; from here on the cookie (which scripts cannot read) lets the browser in.
-      return reply
-        .header('set-cookie', `${this.cookieName()}=${this.sessionSecret}; HttpOnly; SameSite=Strict; Path=/`)
-        .redirect('/', 303);
+      return reply.setCookie(this.cookieName(), this.sessionSecret, { httpOnly: true, sameSite: 'strict', path: '/' }).redirect('/', 303);
     }
     if (!this.isPublic(url.pathname) && !this.hasSession(req)) return this.refuse(reply, url.pathname);
     if (SAFE_METHODS.has(req.method)) return;
@@ -104,12 +108,8 @@ export class LocalGuard {
   }
 
   private hasSession(req: FastifyRequest): boolean {
-    const name = this.cookieName();
-    for (const part of (req.headers.cookie ?? '').split(';')) {
-      const eq = part.indexOf('=');
-      if (eq > 0 && part.slice(0, eq).trim() === name && sameSecret(part.slice(eq + 1).trim(), this.sessionSecret)) return true;
-    }
-    return false;
+    const given = req.cookies[this.cookieName()];
+    return given !== undefined && sameSecret(given, this.sessionSecret);
   }
 
   /** 401: an HTML page for the browser's address bar, JSON for the page's API calls. */

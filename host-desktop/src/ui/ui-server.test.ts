@@ -145,5 +145,11 @@ describe('desktop UI server: loopback only, Host and CSRF checks, no secrets', f
     const page = await fetch(d.ui.url, { headers: { cookie: set.split(';')[0]! } });
     expect(page.status).to.equal(200);
     expect(await page.text()).to.contain(d.ui.csrfToken);
+    // Cookies do not tell ports apart: the browser also sends other local programs' cookies, which change nothing.
+    const [name, value] = set.split(';')[0]!.split('=') as [string, string];
+    const others = `theme=dark; filing-sync-${d.ui.port + 1}=${value}; junk`;
+    expect((await fetch(d.ui.url, { headers: { cookie: `${others}; ${name}=${value}` } })).status).to.equal(200);
+    expect((await fetch(d.ui.url, { headers: { cookie: others } })).status).to.equal(401);
+    expect((await fetch(d.ui.url, { headers: { cookie: `${others}; ${name}=${value.slice(1)}` } })).status).to.equal(401);
   });
 });

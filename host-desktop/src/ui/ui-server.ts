@@ -75,7 +75,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const guard = new LocalGuard(() => port, (path) => path === '/auth/callback' || path.startsWith('/app/') || path.startsWith('/vendor/'));
   const http: FastifyInstance = Fastify({ logger: false, bodyLimit: 64 * 1024 });
   const importMapHash = `sha256-${createHash('sha256').update(IMPORT_MAP).digest('base64')}`;
-  guard.install(http, [importMapHash]);
+  await guard.install(http, [importMapHash]);
 
   await http.register(fastifyStatic, { root: CLIENT_DIR, prefix: '/app/', index: false, cacheControl: false });
   await http.register(fastifyStatic, {
