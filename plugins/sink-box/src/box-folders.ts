@@ -1,9 +1,7 @@
 import type { BoxClient } from 'box-node-sdk';
 import { PermissionDenied, TargetMissing } from '@filing-sync/core';
 import { boxErrorCode, mapBoxError, nameInUse } from './box-errors.js';
-
-/** Items per page when a folder is looked up by listing its parent (Box's largest page). */
-const PAGE = 1000;
+import { folderItems } from './box-listing.js';
 
 /**
  * Turns a folder path into a Box folder id, creating missing folders level by level from the
@@ -68,12 +66,9 @@ export class BoxFolderResolver {
   /** The id of the folder called `name` directly in `parentId`, by paging through its items; `undefined` when none. */
   private async findFolder(parentId: string, name: string): Promise<string | undefined> {
     const wanted = name.normalize('NFC').toLowerCase();
-    for (let offset = 0; ; offset += PAGE) {
-      const page = await this.client.folders.getFolderItems(parentId, { queryParams: { fields: ['name'], offset, limit: PAGE } });
-      const entries = page.entries ?? [];
-      const hit = entries.find((e) => e.type === 'folder' && (e as { name?: string }).name?.normalize('NFC').toLowerCase() === wanted);
-      if (hit) return (hit as { id: string }).id;
-      if (entries.length < PAGE || offset + PAGE >= (page.totalCount ?? 0)) return undefined;
+    for await (const e of folderItems(this.client, parentId, ['name'])) {
+      if (e.type === 'folder' && (e as { name?: string }).name?.normalize('NFC').toLowerCase() === wanted) return (e as { id: string }).id;
     }
+    return undefined;
   }
 }

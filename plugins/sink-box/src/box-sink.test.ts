@@ -271,6 +271,28 @@ describe('Box sink against the Box API double', function () {
     await expectRejection(missing.create('a.eml', new BufferContent(Buffer.from('a')), { modifiedAt: SENT }), PermissionDenied);
   });
 
+  it('looks items up in a read-only folder larger than offset paging reaches, with marker paging', async () => {
+    await double.close();
+    double = await BoxDouble.start({ maxListingOffset: 1000 });
+    provider = makeProvider({ method: 'ccg', clientId: 'box-client-id', clientSecret: 'box-client-secret', enterpriseId: '818181' });
+    const locked = double.addFolder(double.addFolder('0', 'Projects').id, 'Locked', true);
+    // Listings give folders first: the wanted folder is on the third page, after the others.
+    for (let i = 0; i < 2500; i++) double.addFolder(locked.id, `Job ${i}`);
+    double.addFolder(locked.id, 'Surrey Court');
+    for (let i = 0; i < 2500; i++) double.addFile(locked.id, `old ${i}.eml`, Buffer.from(String(i)));
+    const report = double.addFile(locked.id, 'Report.eml', Buffer.from('report'));
+    // A folder below the read-only one: creating it answers 403, so it is found in the listing.
+    const below = await sinkFor('box:/Projects/Locked/surrey court');
+    expect(await below.check()).to.equal('writable');
+    // A file in the read-only folder: its preflight answers 403, so it too is found in the listing.
+    const entry = await (await sinkFor('box:/Projects/Locked')).stat('report.EML');
+    expect(entry?.name).to.equal('Report.eml');
+    expect(entry?.hash).to.equal(report.sha1);
+    expect(await (await sinkFor('box:/Projects/Locked')).stat('absent.eml')).to.equal(undefined);
+    expect(double.listings.length).to.be.greaterThan(3);
+    expect(double.listings.every((l) => l.paging === 'marker')).to.equal(true);
+  });
+
   it('answers a name Box holds for a concurrent upload (409 name_temporarily_reserved) with TransientError, then finds that upload\'s file', async () => {
     const folder = double.addFolder(double.addFolder('0', 'Projects').id, 'Busy');
     const data = Buffer.from('From: a@example.com\r\nSubject: Twice\r\n\r\nbody\r\n');

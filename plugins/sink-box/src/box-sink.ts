@@ -25,6 +25,7 @@ import {
 import { BOX_PATH_RULES } from './box-path-rules.js';
 import { SESSION_EXPIRED_ACTION, boxErrorCode, mapBoxError, nameInUse, uploadSessionGone } from './box-errors.js';
 import type { BoxFolderResolver } from './box-folders.js';
+import { folderItems } from './box-listing.js';
 import type { CommitAttributesInterceptor } from './box-commit-attributes.js';
 import type { ResolvedBoxSinkConfig } from './box-config.js';
 
@@ -115,23 +116,17 @@ export class BoxSink implements Sink {
   /** Pages through the folder's items for `name` (Box compares names case-insensitively). */
   private async findByListing(folderId: string, name: string, signal?: AbortSignal): Promise<EntryInfo | undefined> {
     const wanted = name.normalize('NFC').toLowerCase();
-    const limit = 1000;
-    for (let offset = 0; ; offset += limit) {
-      signal?.throwIfAborted();
-      let page;
-      try {
-        page = await this.options.client.folders.getFolderItems(folderId, { queryParams: { fields: ['name', 'size', 'sha1', 'content_modified_at'], offset, limit } });
-      } catch (err) {
-        throw this.mapped(err, `listing of ${this.folderPath}`);
-      }
-      const entries = page.entries ?? [];
-      const hit = entries.find((e) => (e as { name?: string }).name?.normalize('NFC').toLowerCase() === wanted);
-      if (hit) {
+    try {
+      for await (const hit of folderItems(this.options.client, folderId, ['name', 'size', 'sha1', 'content_modified_at'], signal)) {
+        if ((hit as { name?: string }).name?.normalize('NFC').toLowerCase() !== wanted) continue;
         if (hit.type !== 'file') return { name: (hit as { name?: string }).name ?? name, path: this.pathOf(name), size: 0 };
         return this.entryOf(hit as FileFull, name);
       }
-      if (entries.length < limit || offset + limit >= (page.totalCount ?? 0)) return undefined;
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      throw this.mapped(err, `listing of ${this.folderPath}`);
     }
+    return undefined;
   }
 
   /**

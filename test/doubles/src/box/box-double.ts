@@ -78,6 +78,11 @@ export interface BoxDoubleOptions {
   partSize?: number;
   /** Per-account largest file; larger uploads get 403 `file_size_limit_exceeded`. */
   maxFileSize?: number;
+  /**
+   * Largest `offset` a folder listing accepts; beyond it Box answers 400 and marker paging (`usemarker=true`) must
+   * be used. Default 300,000, Box's documented limit; tests lower it rather than make that many items.
+   */
+  maxListingOffset?: number;
   faults?: FaultPlan;
 }
 
@@ -113,6 +118,8 @@ export class BoxDouble {
   /** `parentId/name` (lower-cased) held by another request creating that item. */
   private readonly reserved = new Set<string>();
   private readonly options: Required<Omit<BoxDoubleOptions, 'faults' | 'jwtPublicKey' | 'maxFileSize'>> & Pick<BoxDoubleOptions, 'jwtPublicKey' | 'maxFileSize'>;
+  /** Folder listings served, with how they were paged. */
+  readonly listings: { folderId: string; paging: 'offset' | 'marker' }[] = [];
 
   private constructor(readonly server: RunningDouble, options: BoxDoubleOptions) {
     this.options = {
@@ -123,6 +130,7 @@ export class BoxDouble {
       partSize: options.partSize ?? 8 * 1024 * 1024,
       jwtPublicKey: options.jwtPublicKey,
       maxFileSize: options.maxFileSize,
+      maxListingOffset: options.maxListingOffset ?? 300_000,
     };
   }
 
@@ -427,8 +435,23 @@ export class BoxDouble {
         ...[...this.folders.values()].filter((f) => f.parentId === folder.id).map((f) => this.folderMini(f)),
         ...[...this.files.values()].filter((f) => f.parentId === folder.id).map((f) => this.fileJson(f)),
       ];
-      const offset = Number(url.searchParams.get('offset') ?? 0);
       const limit = Math.min(Number(url.searchParams.get('limit') ?? 100), 1000);
+      if (url.searchParams.get('usemarker') === 'true') {
+        // The marker is opaque to clients; here it is the position of the next item.
+        this.listings.push({ folderId: folder.id, paging: 'marker' });
+        const marker = url.searchParams.get('marker');
+        const start = marker ? Number(Buffer.from(marker, 'base64url').toString('utf8')) : 0;
+        if (!Number.isInteger(start) || start < 0) return this.error(res, 400, 'bad_request', 'Bad Request', { errors: [{ reason: 'invalid_parameter', name: 'marker', message: `Invalid value '${marker}'.` }] });
+        const next = start + limit < items.length ? Buffer.from(String(start + limit)).toString('base64url') : null;
+        return sendJson(res, 200, { limit, next_marker: next, entries: items.slice(start, start + limit), order: [] });
+      }
+      this.listings.push({ folderId: folder.id, paging: 'offset' });
+      const offset = Number(url.searchParams.get('offset') ?? 0);
+      if (offset > this.options.maxListingOffset) {
+        return this.error(res, 400, 'bad_request', 'Bad Request', {
+          errors: [{ reason: 'invalid_parameter', name: 'offset', message: `Invalid value '${offset}'. The offset must not exceed the maximum offset of ${this.options.maxListingOffset}` }],
+        });
+      }
       sendJson(res, 200, { total_count: items.length, offset, limit, entries: items.slice(offset, offset + limit), order: [] });
     })
     .on('GET', /^\/2\.0\/files\/(?<id>[^/]+)$/, (req, res, p) => {
