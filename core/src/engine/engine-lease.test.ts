@@ -26,7 +26,8 @@ describe('Engine: writing only under the lease', () => {
         return memory.report(...args);
       },
     };
-    const engine = testEngine({ ...t, source, sinks });
+    // The stop's deadline is not what this is about: a slow disk must not cut the retry short.
+    const engine = testEngine({ ...t, source, sinks, stopDeadlineMs: 60_000 });
     const running = engine.run();
     for (let i = 0; i < 100 && memory.reports.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(memory.reports.map((r) => r.outcomes[0]!.outcome)).to.deep.equal(['skipped']);
@@ -66,5 +67,43 @@ describe('Engine: writing only under the lease', () => {
     expect(acquired, 'taken again after it was lost').to.equal(2);
     // F2 was not started under the lost lease (one at a time); it is written under the new one.
     expect(memory.reports.map((r) => r.id)).to.deep.equal([]);
+  });
+
+  it('places no file once the lease is past its renewal deadline, even when this thread was held up and no timer has fired', async () => {
+    const memory = memorySource([filing('F1')]);
+    const sinks = memorySinks();
+    let holdUp = true;
+    const factory = {
+      ...sinks.factory,
+      create: async (...args: Parameters<typeof sinks.factory.create>) => {
+        const sink = await sinks.factory.create(...args);
+        return {
+          ...sink,
+          check: async (signal?: AbortSignal) => {
+            const access = await sink.check(signal);
+            if (holdUp) {
+              holdUp = false;
+              // The whole thread stops past the renewal deadline (1 s after the grant with a 1.2 s lifetime):
+              // the renewal's timers cannot run before the work queued behind this.
+              for (const end = performance.now() + 1_100; performance.now() < end; );
+            }
+            return access;
+          },
+        };
+      },
+    };
+    const states: LeaseState['state'][] = [];
+    const engine = testEngine({ ...t, source: memory, sinks: { ...sinks, factory }, leaseTtlMs: 1_200, observer: { lease: (s) => states.push(s.state) } });
+    const running = engine.run();
+    for (let i = 0; i < 200 && !states.includes('lost'); i++) await new Promise((r) => setTimeout(r, 10));
+    engine.stop();
+    await running;
+    expect(states.slice(0, 2)).to.deep.equal(['held', 'lost']);
+    expect([...sinks.files.keys()]).to.deep.equal([]);
+    expect(memory.reports).to.deep.equal([]);
+    // Still pending (no outcome), with the reason.
+    const [record] = t.store.targets('F1');
+    expect(record!.outcome).to.equal(null);
+    expect(record!.lastError).to.match(/held up past its renewal deadline/);
   });
 });

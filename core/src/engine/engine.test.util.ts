@@ -98,6 +98,7 @@ export function testEngine(o: {
   perSink?: number;
   stopDeadlineMs?: number;
   spoolDir?: string;
+  leaseTtlMs?: number;
 }): Engine {
   const concurrency = o.filingConcurrency ?? 2;
   const logger = createLogger({ level: 'fatal', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
@@ -105,7 +106,7 @@ export function testEngine(o: {
   return new Engine(
     { source: o.source, store: o.store, sinks: registry, formatters: [formatter('eml'), formatter('msg')], logger, ...(o.observer ? { observer: o.observer } : {}) },
     {
-      connectorId: 'test', leaseTtlMs: 60_000, pollIntervalMs: 50, batchSize: o.batchSize ?? 10, filingConcurrency: concurrency, perSink: {}, defaultPerSink: o.perSink ?? concurrency,
+      connectorId: 'test', leaseTtlMs: o.leaseTtlMs ?? 60_000, pollIntervalMs: 50, batchSize: o.batchSize ?? 10, filingConcurrency: concurrency, perSink: {}, defaultPerSink: o.perSink ?? concurrency,
       retry: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 }, template: NameTemplate.default, spoolDir: o.spoolDir ?? join(o.dir, 'spool'), stopDeadlineMs: o.stopDeadlineMs ?? 1000,
       ...(o.defaultFormat ? { defaultFormat: o.defaultFormat } : {}),
       ...(o.spoolBudgetBytes !== undefined ? { spoolBudgetBytes: o.spoolBudgetBytes } : {}),

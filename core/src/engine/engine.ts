@@ -487,6 +487,8 @@ export class Engine {
             });
             // The file carries the sent time, so server and local copies share one time stamp.
             const sentAt = input.sentAt ?? input.filedAt;
+            // Checked here, synchronously: a lost lease must stop a write even when its abort has not fired yet.
+            this.keeper.assertHeld();
             const placed = await placeFile(sink, name, r.content, { modifiedAt: sentAt, message: filing.message, signal });
             const hashKind = sink.capabilities.hashKind;
             return {

@@ -111,6 +111,21 @@ export class LeaseKeeper {
     this.tell({ state: 'lost', reason });
   }
 
+  /**
+   * Throws {@link LeaseLost} unless the lease is held and its renewal deadline has not passed; past the deadline it
+   * is declared lost first. Called right before a file is placed: when this thread was held up past the deadline
+   * (a long synchronous commit, a pause of the whole process), the work queued behind it runs before the renewal's
+   * timer can declare the lease lost, and another connector may hold it by then.
+   */
+  assertHeld(): void {
+    if (this.lostController.signal.aborted) throw this.lostController.signal.reason;
+    if (!this.lease) throw new LeaseLost('This connector does not hold the tenant lease.');
+    if (this.clock().monotonic >= this.renewalDeadline()) {
+      this.markLost('The tenant lease ran out before it could be renewed: this process was held up past its renewal deadline.');
+      throw this.lostController.signal.reason;
+    }
+  }
+
   /** Stops renewing and gives the lease back; work still listening to {@link LeaseKeeper.lost} stops. Never rejects. */
   async release(): Promise<void> {
     this.stopRenewing.abort();
@@ -142,7 +157,7 @@ export class LeaseKeeper {
       if (!lease) return;
       // A renewal may not outlast the lease: a service that hangs or asks us to wait past the expiry has, for
       // this connector, taken the lease away, and another connector may hold it by then.
-      const deadline = this.validUntil - this.ttlMs / 6;
+      const deadline = this.renewalDeadline();
       const asked = this.clock();
       try {
         const bounded = AbortSignal.any([stop, AbortSignal.timeout(Math.max(0, Math.floor(deadline - asked.monotonic)))]);
@@ -192,6 +207,11 @@ export class LeaseKeeper {
   /** The lifetime granted by `lease`, asked for at wall time `askedAt`: at most what was asked for. */
   private grantedMs(lease: Lease, askedAt: number): number {
     return Math.min(this.ttlMs, lease.expiresAt.getTime() - askedAt);
+  }
+
+  /** When (`performance.now()`) a lease not renewed by then counts as lost: a sixth of its lifetime before it runs out. */
+  private renewalDeadline(): number {
+    return this.validUntil - this.ttlMs / 6;
   }
 
   private clock(): { monotonic: number; wall: number } {
