@@ -14,14 +14,16 @@ describe('Engine: work cut short stays pending, it is never failed', () => {
   const outcomeOf = (id: string) => t.store.targets(id).map((r) => r.outcome);
 
   it('leaves a filing the stop deadline cut off pending, and writes and reports it after the next start', async () => {
-    // One write at a time, each taking 600 ms: B still waits for the sink when the 300 ms deadline passes.
-    const sinks = memorySinks(() => new Promise((r) => setTimeout(r, 600)));
+    // One write at a time, each taking 600 ms, and the stop comes as A's starts (both are claimed by then): B still
+    // waits for the sink when the 300 ms deadline passes.
+    let engine: ReturnType<typeof testEngine> | undefined;
+    const sinks = memorySinks(() => {
+      engine!.stop();
+      return new Promise((r) => setTimeout(r, 600));
+    });
     const source = memorySource([filing('A'), filing('B')]);
-    const engine = testEngine({ ...t, source, sinks, filingConcurrency: 2, perSink: 1, stopDeadlineMs: 300 });
-    const running = engine.run();
-    await new Promise((r) => setTimeout(r, 100));
-    engine.stop();
-    await running;
+    engine = testEngine({ ...t, source, sinks, filingConcurrency: 2, perSink: 1, stopDeadlineMs: 300 });
+    await engine.run();
     expect(outcomeOf('B'), 'B was interrupted, not failed').to.deep.equal([null]);
     expect(source.reports.map((r) => r.id), 'nothing is reported after the stop').to.deep.equal([]);
 
