@@ -163,6 +163,20 @@ describe('Dropbox sink against the Dropbox API double', function () {
     expect(double.file('/Projects/Back/back.eml')!.content.equals(data)).to.equal(true);
   });
 
+  it('sends each session chunk with its content_hash: a chunk damaged on the way is sent again, never stored', async () => {
+    const sink = await sinkFor('dropbox:/Projects/Damaged', { chunkSize: 4 * MiB, uploadThreshold: 4 * MiB });
+    const data = bytes(9 * MiB, 8);
+    double.damageNextSessionData(/append_v2$/);
+    expect((await sink.create('damaged.eml', new BufferContent(data), { modifiedAt: SENT })).created).to.equal(true);
+    expect(double.file('/Projects/Damaged/damaged.eml')!.content.equals(data)).to.equal(true);
+    // start(4) + appends of 4 (refused, then again) and 1 MiB.
+    expect(calls('/2/files/upload_session/append_v2')).to.equal(3);
+    // The first chunk too: a damaged start is refused, and the attempt is retried by the engine.
+    double.damageNextSessionData(/upload_session\/start$/);
+    await expectRejection(sink.create('start.eml', new BufferContent(data), { modifiedAt: SENT }), TransientError);
+    expect(double.file('/Projects/Damaged/start.eml')).to.equal(undefined);
+  });
+
   it('answers an expired session with TransientError at once, and a new session next time', async () => {
     const sink = await sinkFor('dropbox:/Projects/Expired', { chunkSize: 4 * MiB, uploadThreshold: 4 * MiB });
     const data = bytes(9 * MiB, 6);

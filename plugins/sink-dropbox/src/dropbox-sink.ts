@@ -176,7 +176,9 @@ export class DropboxSink implements Sink {
     const { client, config } = this.options;
     const size = content.size;
     const first = await readRange(content, 0, Math.min(config.chunkSize, size), signal);
-    const sessionId = (await this.call(() => client.filesUploadSessionStart({ contents: first }), signal)).result.session_id;
+    // Every call carries the hash of its own bytes, so Dropbox refuses a chunk damaged on the way instead of
+    // building it into the file.
+    const sessionId = (await this.call(() => client.filesUploadSessionStart({ contents: first, content_hash: dropboxContentHash(first) }), signal)).result.session_id;
     let offset = first.length;
     const policy = { policy: SESSION_RETRY, ...(signal ? { signal } : {}), onRetry: (e: Error, attempt: number, delay: number) => this.options.logger.debug({ err: e.message, attempt, delay }, 'Dropbox upload session call retried') };
     let finishAttempts = 0;
@@ -187,7 +189,7 @@ export class DropboxSink implements Sink {
         offset = await retrying(async () => {
           const bytes = await readRange(content, start, end, signal);
           try {
-            await this.call(() => client.filesUploadSessionAppendV2({ cursor: { session_id: sessionId, offset: start }, contents: bytes }), signal);
+            await this.call(() => client.filesUploadSessionAppendV2({ cursor: { session_id: sessionId, offset: start }, contents: bytes, content_hash: dropboxContentHash(bytes) }), signal);
             return end;
           } catch (err) {
             const correct = incorrectOffset(err);

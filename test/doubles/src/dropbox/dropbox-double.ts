@@ -160,6 +160,26 @@ export class DropboxDouble {
   }
 
   /**
+   * The next upload-session call with data (`start` or `append_v2`, matched by `endpoint`) arrives with one byte
+   * changed. With the call's `content_hash` Dropbox refuses it (409 `content_hash_mismatch`) and the session
+   * keeps its offset; without one the damaged bytes become part of the file.
+   */
+  damageNextSessionData(endpoint: RegExp = /append_v2$/): void {
+    this.damagedSessionCalls.push(endpoint);
+  }
+
+  private readonly damagedSessionCalls: RegExp[] = [];
+
+  /** `body`, with one byte changed when the next damage planned for `url` is due. */
+  private maybeDamaged(url: string, body: Buffer): Buffer {
+    const i = this.damagedSessionCalls.findIndex((r) => r.test(url));
+    if (i < 0 || body.length === 0) return body;
+    this.damagedSessionCalls.splice(i, 1);
+    body[body.length >> 1] ^= 0xff;
+    return body;
+  }
+
+  /**
    * The next `finish` finds its session holding only `offset` bytes (data lost on the server's
    * side) and answers `incorrect_offset` with that offset.
    */
@@ -244,17 +264,23 @@ export class DropboxDouble {
     })
     .on('POST', /^\/2\/files\/upload_session\/start$/, async (req, res) => {
       const arg = apiArg(req);
-      const body = await readBody(req);
+      const body = this.maybeDamaged(req.url ?? '', await readBody(req));
+      if (typeof arg.content_hash === 'string' && arg.content_hash !== dropboxContentHash(body)) {
+        return this.error(res, 409, 'content_hash_mismatch/', { '.tag': 'content_hash_mismatch' }, req);
+      }
       const id = `pid_upload_session:${randomUUID()}`;
       this.sessions.set(id, { data: body.length ? [body] : [], offset: body.length, closed: arg.close === true, namespace: this.namespaceOf(req) });
       sendJson(res, 200, { session_id: id });
     })
     .on('POST', /^\/2\/files\/upload_session\/append_v2$/, async (req, res) => {
       const arg = apiArg(req);
-      const body = await readBody(req);
+      const body = this.maybeDamaged(req.url ?? '', await readBody(req));
       const cursor = arg.cursor as { session_id: string; offset: number };
       const session = this.sessions.get(cursor?.session_id);
       if (!session) return this.error(res, 409, 'not_found/', { '.tag': 'not_found' }, req);
+      if (typeof arg.content_hash === 'string' && arg.content_hash !== dropboxContentHash(body)) {
+        return this.error(res, 409, 'content_hash_mismatch/', { '.tag': 'content_hash_mismatch' }, req);
+      }
       if (session.closed) return this.error(res, 409, 'closed/', { '.tag': 'closed' }, req);
       if (cursor.offset !== session.offset) {
         return this.error(res, 409, 'incorrect_offset/', { '.tag': 'incorrect_offset', correct_offset: session.offset }, req);
