@@ -21,7 +21,9 @@ async function corpus(): Promise<string[]> {
   return out.sort();
 }
 
-describe('corpus round trip (every .eml in test-fixtures)', () => {
+describe('corpus round trip (every .eml in test-fixtures)', function () {
+  // One msgconvert (a Perl start-up) per corpus file, one after the other: slow on a loaded machine.
+  this.timeout(120_000);
   const formatter = new MsgFormatter({ workers: 0 });
   let dir: string;
   const files: string[] = [];

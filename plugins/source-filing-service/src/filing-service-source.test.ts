@@ -82,7 +82,8 @@ describe('FilingServiceSource against the filing-service double', () => {
   describe('filings', () => {
     let lease: Lease;
     beforeEach(async () => {
-      fx = await startFixture(5, { visibilityTimeoutMs: 300 });
+      // Claims reserve for the double's default 30 s, so no test here depends on how fast its requests come.
+      fx = await startFixture(5);
       lease = await fx.source().acquireLease('host-a', 30_000);
     });
 
@@ -107,10 +108,10 @@ describe('FilingServiceSource against the filing-service double', () => {
       expect(await fx.source().poll(lease, 10)).to.deep.equal([]);
     });
 
-    it('gets a claimed but unreported filing again after the visibility timeout', async () => {
+    it('gets a claimed but unreported filing again once its reservation has lapsed', async () => {
       const source = fx.source();
       const first = await source.poll(lease, 1);
-      await new Promise((r) => setTimeout(r, 400));
+      fx.double.expireReservations();
       const again = await source.poll(lease, 1);
       expect(again.map((f) => f.id)).to.deep.equal(first.map((f) => f.id));
       expect(fx.double.filing('F1')!.deliveries).to.equal(2);
@@ -262,7 +263,10 @@ describe('FilingServiceSource against the filing-service double', () => {
     });
 
     it('retries 429, 503, resets and timeouts, waiting at least Retry-After', async () => {
-      const source = fx.source({ retry: { maxAttempts: 5, baseDelayMs: 10, maxDelayMs: 50 } });
+      // The double holds the request far longer than the client waits, so that the client's own timeout ends it.
+      await fx.close();
+      fx = await startFixture(2, { faultTimeoutMs: 30_000 });
+      const source = fx.source({ timeoutMs: 2_000, retry: { maxAttempts: 5, baseDelayMs: 10, maxDelayMs: 50 } });
       fx.double.faults.script({ kind: '429', match: /locations/, retryAfterSeconds: 1 });
       fx.double.faults.script({ kind: '503', match: /locations/, retryAfterSeconds: 1 });
       fx.double.faults.script({ kind: 'reset', match: /locations/ });
@@ -270,11 +274,13 @@ describe('FilingServiceSource against the filing-service double', () => {
       const locations = await source.locations();
       expect(locations).to.have.length(3);
       expect(fx.double.requests.filter((r) => r.url.includes('/locations'))).to.have.length(5);
-      const retries = fx.log.map((l) => JSON.parse(l) as { msg: string; delayMs: number; attempt: number }).filter((l) => l.msg.includes('retrying'));
+      const retries = fx.log.map((l) => JSON.parse(l) as { msg: string; delayMs: number; attempt: number; reason: string }).filter((l) => l.msg.includes('retrying'));
       expect(retries.map((r) => r.attempt)).to.deep.equal([1, 2, 3, 4]);
       // Retry-After: 1 → never less than a second after the 429 and the 503.
       expect(retries[0]!.delayMs).to.be.at.least(1000);
       expect(retries[1]!.delayMs).to.be.at.least(1000);
+      // The hung request ended by the client's timeout, not by the double dropping it.
+      expect(retries[3]!.reason).to.match(/timeout of 2000ms exceeded/);
     });
 
     it('gives the engine a TransientError with retryAfterMs when the retries run out', async () => {
@@ -393,8 +399,10 @@ describe('FilingServiceSource against the filing-service double', () => {
 
     it('drains every filing with a 30% fault rate', async () => {
       await fx.close();
-      fx = await startFixture(20, { failRate: 0.3, faultSeed: 7, retryAfterSeconds: 0, faultTimeoutMs: 2_000 });
-      const source = fx.source({ timeoutMs: 300, retry: { maxAttempts: 12, baseDelayMs: 5, maxDelayMs: 50 } });
+      // The double drops its hung requests itself, long before the client's timeout (tested on its own above): a
+      // stalled machine then cannot time out a claim the double already answered, which would leave those filings reserved.
+      fx = await startFixture(20, { failRate: 0.3, faultSeed: 7, retryAfterSeconds: 0, faultTimeoutMs: 300 });
+      const source = fx.source({ retry: { maxAttempts: 12, baseDelayMs: 5, maxDelayMs: 50 } });
       const lease = await source.acquireLease('host-a', 60_000);
       for (let round = 0; round < 20; round++) {
         const filings = await source.poll(lease, 5);

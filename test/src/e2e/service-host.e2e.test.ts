@@ -52,6 +52,14 @@ async function expectFiledOnce(root: string, targets: string[], raws: Map<string
   void root;
 }
 
+/** Resolves once the double has every filing done; rejects, naming the states, after `ms`. */
+async function allDone(double: FilingServiceDouble, ms = 60_000): Promise<void> {
+  for (const end = Date.now() + ms; !double.filings().every((f) => f.state === 'done'); ) {
+    if (Date.now() > end) throw new Error(`filings not done after ${ms} ms: ${double.filings().map((f) => `${f.id} ${f.state}`).join(', ')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 describe('service host, end to end against the filing-service double', function () {
   this.timeout(120_000);
   let double: FilingServiceDouble | undefined;
@@ -175,6 +183,9 @@ describe('service host, end to end against the filing-service double', function 
     });
     await second.waitFor(/standing by: the tenant lease is held by filing-sync@[^ ]+ \(pid \d+\)/);
     expect(second.output()).to.include(`pid ${first.child.pid}`);
+    // The first host files everything while it holds the lease; stopped sooner, it would leave filings to the
+    // standby, which is stopped as soon as it takes over.
+    await allDone(double);
     first.child.kill('SIGTERM');
     expect(await first.exited).to.equal(0);
     // Released on a graceful stop: the standby takes over.

@@ -71,9 +71,11 @@ export async function startFixture(filings = 3, options: Partial<FilingServiceDo
     dir,
     double,
     log,
+    // Far longer than any stall of a loaded machine: a request timed out after the double had answered it is sent
+    // again (a repeated claim reserves other filings). Tests about timeouts set their own.
     source: (overrides = {}) =>
       new FilingServiceSource(
-        resolveConfig({ url: double.url, tenant: 't1', token: TOKEN, timeoutMs: 1_000, retry: { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 50 }, ...overrides }),
+        resolveConfig({ url: double.url, tenant: 't1', token: TOKEN, timeoutMs: 10_000, retry: { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 50 }, ...overrides }),
         logger,
       ),
     close: async () => {

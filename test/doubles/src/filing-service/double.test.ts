@@ -148,7 +148,8 @@ describe('filing-service double', () => {
   });
 
   it('keeps a partly reported filing queued, redelivers it, and completes it when every target is reported', async () => {
-    double = await startFilingServiceDouble({ manifest: path.join(dir, 'manifest.json'), visibilityTimeoutMs: 200 });
+    // The default (long) reservation holds however slowly the requests come; the test ends it itself.
+    double = await startFilingServiceDouble({ manifest: path.join(dir, 'manifest.json') });
     const { id: leaseId } = (await (await post('/lease', { holder: 'h', ttlSeconds: 30 })).json()) as { id: string };
     await post('/claims', { leaseId, max: 1 });
     const partial = await post('/filings/F1/outcomes', { leaseId, outcomes: [{ target: '/abs/other', outcome: 'created' }] });
@@ -158,7 +159,10 @@ describe('filing-service double', () => {
     expect(unknown.status).to.equal(400);
     expect(((await unknown.json()) as { error: { message: string } }).error.message).to.match(/^outcomes\[0\]\.target/);
 
-    await new Promise((r) => setTimeout(r, 300));
+    // Still reserved: a claim now gets the next filing, not F1.
+    const next = (await (await post('/claims', { leaseId, max: 1 })).json()) as { items: { id: string }[] };
+    expect(next.items.map((f) => f.id)).to.deep.equal(['F2']);
+    double.expireReservations();
     const again = (await (await post('/claims', { leaseId, max: 1 })).json()) as { items: { id: string }[] };
     expect(again.items.map((f) => f.id)).to.deep.equal(['F1']);
 

@@ -92,6 +92,8 @@ export interface FilingServiceDouble {
   leaseHistory(): LeaseGrant[];
   /** Makes the current lease lapse now. */
   expireLease(): void;
+  /** Makes every claim's reservation lapse now: those filings are pending, and claimable, again. */
+  expireReservations(): void;
   /** Changes the random fault rate (0 turns faults off). */
   setFailRate(rate: number): void;
   close(): Promise<void>;
@@ -219,6 +221,7 @@ export async function startFilingServiceDouble(options: FilingServiceDoubleOptio
     },
     leaseHistory: () => queue.leaseHistory.map((g) => ({ ...g })),
     expireLease: () => queue.expireLease(),
+    expireReservations: () => queue.expireReservations(),
     setFailRate: (rate) => server.faults.setPlan(faultPlan(rate)),
     close: () => server.close(),
   };

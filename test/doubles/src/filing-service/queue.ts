@@ -206,6 +206,11 @@ export class FilingQueue {
     return { items, reservedUntil };
   }
 
+  /** Makes every reservation lapse at once, as if the visibility timeout had passed (redelivery tests). */
+  expireReservations(): void {
+    for (const filing of this.filings.values()) filing.reservedUntil = 0;
+  }
+
   /** Filings not yet done with `seq` above `after`, up to `limit`. */
   open(after: number, limit: number): QueuedFiling[] {
     const out: QueuedFiling[] = [];
