@@ -38,6 +38,7 @@ export * from './logging/secret-registry.js';
 export * from './logging/logger.js';
 export * from './config/config-schema.js';
 export * from './config/load-config.js';
+export * from './config/url-for-display.js';
 export * from './config/validate-config.js';
 export * from './plugins/plugin-loader.js';
 export * from './state/state-store.js';

@@ -18,16 +18,36 @@ export function readConfigFile(path: string): Record<string, unknown> {
     throw new ConfigError([{ key: '--config', expected: `a readable configuration file at ${path} (${(err as Error).message})` }]);
   }
   let value: unknown;
+  const json = extname(path).toLowerCase() === '.json';
   try {
-    value = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+    value = json ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    throw new ConfigError([{ key: '--config', expected: `valid ${extname(path) === '.json' ? 'JSON' : 'YAML'} in ${path}: ${(err as Error).message}` }]);
+    throw new ConfigError([{ key: '--config', expected: `valid ${json ? 'JSON' : 'YAML'} in ${path}`, found: syntaxProblem(err, text) }]);
   }
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new ConfigError([{ key: '(root)', expected: `a mapping of settings at the top of ${path}` }]);
   }
   return value as Record<string, unknown>;
+}
+
+/**
+ * Where and what the syntax error is, without the parsers' own messages: they quote the offending line, which may
+ * be a token or a password.
+ */
+function syntaxProblem(err: unknown, text: string): string {
+  const yaml = err as { linePos?: { line: number; col: number }[]; message?: string };
+  if (yaml.linePos?.[0]) {
+    // The first line of a YAML error names the problem ("Map keys must be unique at line 2, column 1:"); only
+    // text after a colon in it could come from the file.
+    const what = (yaml.message ?? '').split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').split(':')[0]!.trim();
+    return `${what || 'a syntax error'} at line ${yaml.linePos[0].line}, column ${yaml.linePos[0].col}`;
+  }
+  const at = /^(.*?) in JSON at position (\d+)/.exec((err as Error).message ?? '');
+  if (!at) return 'a syntax error (the line is not shown: it may hold a secret)';
+  const before = text.slice(0, Number(at[2]));
+  const line = before.split('\n').length;
+  return `${at[1]} at line ${line}, column ${before.length - before.lastIndexOf('\n')}`;
 }
 
 /**

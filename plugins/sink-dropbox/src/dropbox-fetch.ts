@@ -1,4 +1,4 @@
-import { ConfigError } from '@filing-sync/core';
+import { ConfigError, urlForDisplay } from '@filing-sync/core';
 
 /** Longest a single Dropbox request may take by default: five minutes (a 148 MiB chunk on a slow line). */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 300_000;
@@ -20,9 +20,9 @@ export function dropboxFetch(baseUrl: string | undefined, key: string, timeoutMs
   try {
     base = new URL(baseUrl);
   } catch {
-    throw new ConfigError([{ key, expected: 'an absolute http(s) URL', found: baseUrl }]);
+    throw new ConfigError([{ key, expected: 'an absolute http(s) URL', found: urlForDisplay(baseUrl) }]);
   }
-  if (base.protocol !== 'https:' && base.protocol !== 'http:') throw new ConfigError([{ key, expected: 'an http(s) URL', found: baseUrl }]);
+  if (base.protocol !== 'https:' && base.protocol !== 'http:') throw new ConfigError([{ key, expected: 'an http(s) URL', found: urlForDisplay(baseUrl) }]);
   return (input, init) => {
     const original = new URL(input instanceof Request ? input.url : String(input));
     return limited(new URL(original.pathname + original.search, base), init);

@@ -1,4 +1,4 @@
-import { ConfigError, Type, type ConfigIssue, type RetryPolicy, type Static } from '@filing-sync/core';
+import { ConfigError, Type, type ConfigIssue, type RetryPolicy, type Static, urlForDisplay } from '@filing-sync/core';
 
 /** Graph wants upload fragments in multiples of 320 KiB. */
 export const FRAGMENT_UNIT = 320 * 1024;
@@ -104,7 +104,7 @@ export function resolveConfig(raw: unknown, section = 'sinks.onedrive'): Resolve
   let graphBaseUrl = 'https://graph.microsoft.com';
   if (c.graphBaseUrl !== undefined) {
     if (typeof c.graphBaseUrl !== 'string' || !/^https:\/\/[^/]+/.test(c.graphBaseUrl)) {
-      issues.push({ key: `${section}.graphBaseUrl`, expected: 'an https:// URL', found: JSON.stringify(c.graphBaseUrl) });
+      issues.push({ key: `${section}.graphBaseUrl`, expected: 'an https:// URL', found: urlForDisplay(String(c.graphBaseUrl)) });
     } else graphBaseUrl = c.graphBaseUrl.replace(/\/+$/, '');
   }
   let customHosts: string[] = [];

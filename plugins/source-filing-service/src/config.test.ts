@@ -4,7 +4,7 @@ import { ConfigError, PLUGIN_API_VERSION, SourceFactory, type SourceFactory as S
 import { pino } from 'pino';
 import { FilingServiceConfigSchema, FilingServiceSource, register, resolveConfig } from './index.js';
 
-function issues(fn: () => unknown): { key: string; expected: string }[] {
+function issues(fn: () => unknown): { key: string; expected: string; found?: string }[] {
   try {
     fn();
   } catch (err) {
@@ -48,6 +48,13 @@ describe('filing-service source config', () => {
       throw new Error('expected a ConfigError');
     })();
     expect(err.message).to.contain('source.url').and.not.contain('super-secret-value');
+  });
+
+  it('never echoes a password written into a URL it cannot use', () => {
+    const found = issues(() => resolveConfig({ url: 'https://svc:Pa55w0rd-secret@filing.example.com:99999/', tenant: 'a', token: 't' }));
+    expect(found).to.have.length(1);
+    expect(found[0]!.key).to.equal('source.url');
+    expect(found[0]!.found).to.equal('"https://[redacted]@filing.example.com:99999/"');
   });
 
   it('marks the token as a secret in its schema', () => {

@@ -2,7 +2,7 @@
  * The `source` section of the configuration for the filing service, and its checks.
  * @packageDocumentation
  */
-import { ConfigError, type ConfigIssue, type RetryPolicy, type Static, Type } from '@filing-sync/core';
+import { ConfigError, type ConfigIssue, type RetryPolicy, type Static, Type, urlForDisplay } from '@filing-sync/core';
 
 /**
  * JSON Schema of the section. The token is a secret (`"x-secret": true`): give it inline or, better,
@@ -90,7 +90,7 @@ export function resolveConfig(config: FilingServiceConfig): ResolvedFilingServic
       if (parsed.username || parsed.password) issues.push({ key: key('url'), expected: 'a URL without user name or password (use token or tokenFile)' });
       url = parsed.toString().replace(/\/+$/, '');
     } catch {
-      issues.push({ key: key('url'), expected: 'an http:// or https:// URL', found: JSON.stringify(c.url) });
+      issues.push({ key: key('url'), expected: 'an http:// or https:// URL', found: urlForDisplay(c.url) });
     }
   }
   if (typeof c.tenant !== 'string' || c.tenant === '') issues.push({ key: key('tenant'), expected: 'the tenant id (a non-empty string)' });

@@ -1,0 +1,13 @@
+/**
+ * Showing a configured URL in an error without its user name and password.
+ * @packageDocumentation
+ */
+
+/**
+ * `value` (a configured URL, possibly malformed) with any `user:password@` part replaced by `[redacted]@`, quoted
+ * for an error's `found`. Works on text that does not parse as a URL, since that is when it is shown.
+ * @public
+ */
+export function urlForDisplay(value: string): string {
+  return JSON.stringify(value.replace(/^(\s*[a-z][a-z0-9+.-]*:\/*)[^/?#\s]*@/i, '$1[redacted]@'));
+}
