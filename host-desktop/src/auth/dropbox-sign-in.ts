@@ -1,5 +1,6 @@
 import { Dropbox, DropboxAuth, DropboxResponseError } from 'dropbox';
 import { AuthError, TransientError, Type, type Logger, type Static } from '@filing-sync/core';
+import { dropboxFetch } from '@filing-sync/sink-dropbox';
 import type { AuthorizationStart } from './interactive-provider.js';
 import { RefreshRefused, TokenSetProvider, type TokenSet } from './token-set-provider.js';
 import type { TokenStore } from './token-vault.js';
@@ -30,22 +31,27 @@ export class DropboxSignIn extends TokenSetProvider {
   readonly label = 'Dropbox';
   readonly resources = ['dropbox'] as const;
 
+  /**
+   * @param fetchImpl - what the SDK sends its requests with. Node's own `fetch` (with a time limit) by default: the
+   * SDK's fallback, node-fetch, puts the request's URL in its errors, and a refresh's URL holds the refresh token.
+   */
   constructor(
     private readonly config: DropboxUserCredentials,
     vault: TokenStore,
     logger: Logger,
+    private readonly fetchImpl: typeof fetch = dropboxFetch(undefined, 'credentials.dropbox-user'),
   ) {
     super(vault, logger);
   }
 
   async startSignIn(redirectUri: string, state: string): Promise<AuthorizationStart> {
-    const auth = new DropboxAuth({ clientId: this.config.appKey });
+    const auth = new DropboxAuth({ clientId: this.config.appKey, fetch: this.fetchImpl });
     const url = await auth.getAuthenticationUrl(redirectUri, state, 'code', 'offline', this.config.scopes as string[] | undefined, 'none', true);
     return { url: String(url), codeVerifier: auth.getCodeVerifier() };
   }
 
   protected async redeem(callback: URL, codeVerifier: string, redirectUri: string): Promise<TokenSet> {
-    const auth = new DropboxAuth({ clientId: this.config.appKey });
+    const auth = new DropboxAuth({ clientId: this.config.appKey, fetch: this.fetchImpl });
     auth.setCodeVerifier(codeVerifier);
     let result: { access_token: string; refresh_token?: string; expires_in?: number };
     try {
@@ -60,7 +66,7 @@ export class DropboxSignIn extends TokenSetProvider {
     };
     try {
       auth.setAccessToken(result.access_token);
-      const me = await new Dropbox({ auth }).usersGetCurrentAccount();
+      const me = await new Dropbox({ auth, fetch: this.fetchImpl }).usersGetCurrentAccount();
       return { ...tokens, user: me.result.email || me.result.name.display_name };
     } catch {
       return tokens;
@@ -68,7 +74,7 @@ export class DropboxSignIn extends TokenSetProvider {
   }
 
   protected async refresh(refreshToken: string): Promise<TokenSet> {
-    const auth = new DropboxAuth({ clientId: this.config.appKey, refreshToken });
+    const auth = new DropboxAuth({ clientId: this.config.appKey, refreshToken, fetch: this.fetchImpl });
     try {
       await (auth.refreshAccessToken() as unknown as Promise<void>);
     } catch (err) {
@@ -89,5 +95,16 @@ function classify(err: unknown, what: string): Error {
       action: 'Sign in to Dropbox again from the Accounts page.',
     });
   }
-  return new TransientError(`Dropbox could not be reached for the ${what}: ${(err as Error).message}`, { cause: err });
+  // Only the error's code: a network error's message may carry the request's URL, whose query holds the refresh
+  // token or the sign-in code. The error itself is not kept as the cause for the same reason.
+  return new TransientError(`Dropbox could not be reached for the ${what} (${networkCode(err)}).`);
+}
+
+/** `ENOTFOUND`, `ECONNREFUSED`, `TimeoutError`...: what failed, from an error or its cause, without its message. */
+function networkCode(err: unknown): string {
+  for (let e = err as { code?: unknown; name?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string' && /^[A-Z0-9_]+$/.test(e.code)) return e.code;
+    if (typeof e.name === 'string' && e.name !== 'Error' && e.name !== 'TypeError' && /^[A-Za-z]+$/.test(e.name)) return e.name;
+  }
+  return 'network error';
 }

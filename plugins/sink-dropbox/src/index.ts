@@ -12,6 +12,7 @@ export { dropboxSinkFactory } from './dropbox-sink-factory.js';
 export { DropboxSinkConfigSchema, type DropboxSinkConfig, resolveDropboxSinkConfig } from './dropbox-config.js';
 export { dropboxCredentialProviderFactory, DropboxCredentialsConfigSchema, type DropboxCredentialsConfig } from './dropbox-credentials.js';
 export { DROPBOX_PATH_RULES } from './dropbox-path-rules.js';
+export { dropboxFetch, DEFAULT_REQUEST_TIMEOUT_MS } from './dropbox-fetch.js';
 
 /**
  * Registers the Dropbox sink factory. Credential providers are the host's choice: the service host
