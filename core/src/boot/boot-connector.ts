@@ -181,12 +181,12 @@ export async function bootConnector(host: HostDefinition, options: BootOptions =
   const store = StateStore.open(stateDir, { readOnly: !!options.readOnlyStore });
   try {
     const providers: CredentialProvider[] = usedCredentials.map((f) => f.create(getSection(raw, `credentials.${f.name}`), { logger: logger.child({ credentials: f.name }), stateDir }));
-    const credentials = new ProviderBroker(providers);
-    const source = sourceFactory!.create(config.source, { logger: logger.child({ source: sourceFactory!.name }), credentials });
+    const credentials = new ProviderBroker(providers, secrets);
+    const source = sourceFactory!.create(config.source, { logger: logger.child({ source: sourceFactory!.name }), credentials, secrets });
     const sinks = new SinkRegistry(factories, (f) => getSection(raw, `sinks.${f.name}`), { credentials, logger, ...(options.readOnlyStore ? {} : { instanceId: store.instanceId }) }, plugins.failed, logger);
     const formatters = container.isRegistered(Formatter) ? container.resolveAll<Formatter>(Formatter) : [];
     const engine = new Engine(
-      { source, store, sinks, formatters, logger, ...(options.observer ? { observer: options.observer } : {}) },
+      { source, store, sinks, formatters, logger, secrets, ...(options.observer ? { observer: options.observer } : {}) },
       {
         connectorId: config.connectorId ?? Engine.defaultConnectorId(),
         leaseTtlMs: config.lease.ttlSeconds * 1000,

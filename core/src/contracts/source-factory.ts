@@ -1,5 +1,6 @@
 import type { TSchema } from '@sinclair/typebox';
 import type { Logger } from 'pino';
+import type { SecretRegistry } from '../logging/secret-registry.js';
 import type { CredentialBroker } from './credential-provider.js';
 import type { Source } from './source.js';
 
@@ -15,6 +16,8 @@ export interface SourceContext {
   logger: Logger;
   /** For sources that take their token from a credential provider instead of their config. */
   credentials?: CredentialBroker;
+  /** Where a source registers secrets it reads while running (a token file), so they are blanked in logs. */
+  secrets?: SecretRegistry;
 }
 
 /**

@@ -14,6 +14,7 @@ import type { SinkFactory } from '../contracts/sink-factory.js';
 import type { EntryInfo, Sink, TargetAccess } from '../contracts/sink.js';
 import type { Source } from '../contracts/source.js';
 import { createLogger } from '../logging/logger.js';
+import type { SecretRegistry } from '../logging/secret-registry.js';
 import { NameTemplate } from '../naming/name-template.js';
 import { StateStore } from '../state/state-store.js';
 import { Engine, type EngineObserver } from './engine.js';
@@ -99,12 +100,13 @@ export function testEngine(o: {
   stopDeadlineMs?: number;
   spoolDir?: string;
   leaseTtlMs?: number;
+  secrets?: SecretRegistry;
 }): Engine {
   const concurrency = o.filingConcurrency ?? 2;
   const logger = createLogger({ level: 'fatal', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
   const registry = new SinkRegistry([o.sinks.factory], () => ({}), { credentials: { get: async () => ({ type: 'secret', values: {} }), invalidate: () => {} }, logger });
   return new Engine(
-    { source: o.source, store: o.store, sinks: registry, formatters: [formatter('eml'), formatter('msg')], logger, ...(o.observer ? { observer: o.observer } : {}) },
+    { source: o.source, store: o.store, sinks: registry, formatters: [formatter('eml'), formatter('msg')], logger, ...(o.observer ? { observer: o.observer } : {}), ...(o.secrets ? { secrets: o.secrets } : {}) },
     {
       connectorId: 'test', leaseTtlMs: o.leaseTtlMs ?? 60_000, pollIntervalMs: 50, batchSize: o.batchSize ?? 10, filingConcurrency: concurrency, perSink: {}, defaultPerSink: o.perSink ?? concurrency,
       retry: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 }, template: NameTemplate.default, spoolDir: o.spoolDir ?? join(o.dir, 'spool'), stopDeadlineMs: o.stopDeadlineMs ?? 1000,

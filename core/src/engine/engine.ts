@@ -22,6 +22,7 @@ import { MemoryBudget } from '../pacing/memory-budget.js';
 import { retrying, type RetryPolicy } from '../retry.js';
 import type { StateStore } from '../state/state-store.js';
 import { LeaseKeeper, type LeaseState } from './lease-keeper.js';
+import type { SecretRegistry } from '../logging/secret-registry.js';
 import type { SinkRegistry } from './sink-registry.js';
 import { DEFAULT_SPOOL_MEMORY_LIMIT, Spool } from './spool.js';
 
@@ -93,6 +94,8 @@ export interface EngineDeps {
   formatters: readonly Formatter[];
   logger: Logger;
   observer?: EngineObserver;
+  /** Secrets to blank in the error messages the engine records, reports and shows. */
+  secrets?: SecretRegistry;
 }
 
 /** A rendered file for one format, or the original filed as `.eml` when rendering failed. */
@@ -409,7 +412,7 @@ export class Engine {
           const message = spool.message;
           headers = await readMessageHeaders(message instanceof BufferContent ? [await message.bytes()] : message.open());
         } catch (raw) {
-          const err = toFilingSyncError(raw);
+          const err = this.shown(raw);
           // Only the service can say a message is gone for good; an interrupted fetch is simply not done yet.
           if (err.kind === 'permanent' && !signal.aborted) {
             for (const r of open) await this.finish(filing, { target: r.target, outcome: 'failed', reason: err.message }, 0, summary);
@@ -449,7 +452,7 @@ export class Engine {
       this.deps.observer?.reported?.(filing);
       return true;
     } catch (raw) {
-      const err = toFilingSyncError(raw);
+      const err = this.shown(raw);
       this.deps.store.recordReportError(filing.id, err.message);
       log.warn({ err: err.message }, 'report failed; it is reported again on redelivery');
       return false;
@@ -513,7 +516,7 @@ export class Engine {
       );
       if (outcome.outcome === 'skipped') log.warn({ target, reason: outcome.reason }, 'skipped: no permission');
     } catch (raw) {
-      const err = toFilingSyncError(raw);
+      const err = this.shown(raw);
       if (err.kind === 'permission-denied') {
         outcome = { target, outcome: 'skipped', reason: err.message };
         log.warn({ target, reason: err.message }, 'skipped: no permission');
@@ -531,6 +534,17 @@ export class Engine {
     }
     // Outside the sink's error handling: an outcome that cannot be recorded is the store's failure, not the target's.
     await this.finish(filing, outcome, Date.now() - started, summary);
+  }
+
+  /**
+   * `raw` in the taxonomy, with every known secret blanked in its message: the message is recorded in the store,
+   * reported to the service and shown to the user, and an SDK may have put a token into it.
+   */
+  private shown(raw: unknown): FilingSyncError {
+    const err = toFilingSyncError(raw);
+    const secrets = this.deps.secrets;
+    if (secrets && secrets.size > 0) err.message = secrets.scrub(err.message);
+    return err;
   }
 
   private async finish(filing: Filing, outcome: TargetOutcome, ms: number, summary: DrainSummary): Promise<void> {

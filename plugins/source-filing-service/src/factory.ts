@@ -12,6 +12,6 @@ export const filingServiceSourceFactory: SourceFactory<FilingServiceConfig> = {
   description: 'Drains a tenant queue at a filing service (Filing Service API v1, bearer token).',
   configSchema: FilingServiceConfigSchema,
   create(config: FilingServiceConfig, context: SourceContext): FilingServiceSource {
-    return new FilingServiceSource(resolveConfig(config), context.logger);
+    return new FilingServiceSource(resolveConfig(config), context.logger, context.secrets);
   },
 };

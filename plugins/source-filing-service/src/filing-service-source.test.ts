@@ -8,7 +8,7 @@ import { createGzip } from 'node:zlib';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { pino } from 'pino';
-import { AuthError, ConfigError, type Lease, LeaseHeld, LeaseLost, PermanentError, TransientError } from '@filing-sync/core';
+import { AuthError, ConfigError, type Lease, LeaseHeld, LeaseLost, PermanentError, SecretRegistry, TransientError } from '@filing-sync/core';
 import { type Fixture, TOKEN, message, startFixture } from './testing/fixture.js';
 import { FilingServiceSource } from './filing-service-source.js';
 import { resolveConfig } from './config.js';
@@ -367,6 +367,14 @@ describe('FilingServiceSource against the filing-service double', () => {
       expect(fx.double.requests).to.have.length(2);
       await writeFile(file, `${TOKEN}\n`);
       expect(await source.locations()).to.have.length(3);
+    });
+
+    it('registers the token it reads from tokenFile as a secret, so logs blank it', async () => {
+      const file = path.join(fx.dir, 'token');
+      await writeFile(file, `${TOKEN}\n`);
+      const secrets = new SecretRegistry();
+      expect(await fx.source({ token: undefined, tokenFile: file }, secrets).locations()).to.have.length(3);
+      expect(secrets.scrub(`Bearer ${TOKEN}`)).to.equal('Bearer [redacted]');
     });
 
     it('names source.tokenFile when the file cannot be read', async () => {

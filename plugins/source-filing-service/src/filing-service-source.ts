@@ -15,6 +15,7 @@ import {
   type Logger,
   PermanentError,
   type QueuedFiling,
+  type SecretRegistry,
   type Source,
   type TargetOutcome,
   TransientError,
@@ -50,12 +51,14 @@ export class FilingServiceSource implements Source {
   private readonly http: FilingServiceHttp;
   private readonly logger: Logger;
 
+  /** @param secrets - where the token read from `tokenFile` is registered, so that logs blank it. */
   constructor(
     private readonly config: ResolvedFilingServiceConfig,
     logger: Logger,
+    secrets?: SecretRegistry,
   ) {
     this.logger = logger.child({ source: 'filing-service', tenant: config.tenant });
-    this.http = new FilingServiceHttp(config, this.logger);
+    this.http = new FilingServiceHttp(config, this.logger, secrets);
   }
 
   /** The tenant this source serves. */

@@ -14,6 +14,7 @@ import {
   type FilingSyncError,
   type Logger,
   PermanentError,
+  type SecretRegistry,
   TransientError,
   fromHttpClientError,
   retrying,
@@ -68,6 +69,7 @@ export class FilingServiceHttp {
   constructor(
     private readonly config: ResolvedFilingServiceConfig,
     private readonly logger: Logger,
+    private readonly secrets?: SecretRegistry,
   ) {
     this.token = config.token;
     this.http = axios.create({
@@ -197,6 +199,7 @@ export class FilingServiceHttp {
     }
     const token = text.split(/\r?\n/)[0]!.trim();
     if (!token) throw new ConfigError([{ key: 'source.tokenFile', expected: 'a file whose first line is the bearer token', found: `${JSON.stringify(file)} (empty)` }]);
+    this.secrets?.addIssued(token);
     this.token = token;
     return token;
   }

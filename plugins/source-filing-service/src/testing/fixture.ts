@@ -6,6 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import type { SecretRegistry } from '@filing-sync/core';
 import { startFilingServiceDouble, type FilingServiceDouble, type FilingServiceDoubleOptions } from '@filing-sync/doubles';
 import { pino } from 'pino';
 import { FilingServiceSource } from '../filing-service-source.js';
@@ -35,7 +36,7 @@ export interface Fixture {
   double: FilingServiceDouble;
   /** Everything the sources logged, as JSON lines. */
   log: string[];
-  source(overrides?: Partial<FilingServiceConfig>): FilingServiceSource;
+  source(overrides?: Partial<FilingServiceConfig>, secrets?: SecretRegistry): FilingServiceSource;
   close(): Promise<void>;
 }
 
@@ -73,10 +74,11 @@ export async function startFixture(filings = 3, options: Partial<FilingServiceDo
     log,
     // Far longer than any stall of a loaded machine: a request timed out after the double had answered it is sent
     // again (a repeated claim reserves other filings). Tests about timeouts set their own.
-    source: (overrides = {}) =>
+    source: (overrides = {}, secrets) =>
       new FilingServiceSource(
         resolveConfig({ url: double.url, tenant: 't1', token: TOKEN, timeoutMs: 10_000, retry: { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 50 }, ...overrides }),
         logger,
+        secrets,
       ),
     close: async () => {
       await double.close();

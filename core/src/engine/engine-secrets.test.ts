@@ -1,0 +1,39 @@
+import { expect } from 'chai';
+import type { Filing } from '../contracts/filing.js';
+import { PermanentError, TransientError } from '../errors.js';
+import { SecretRegistry } from '../logging/secret-registry.js';
+import { memorySinks, memorySource, testEngine, useTempStore } from './engine.test.util.js';
+
+describe('Engine: no secret in what it records, reports or shows', () => {
+  const t = useTempStore('fs-engine-secrets-');
+
+  const filing = (id: string): Filing => ({
+    id, tenant: 't1', filedAt: '2026-11-28T15:00:00Z', message: { subject: 'Crane booking' },
+    location: { id: 'L1', name: 'Harbour', format: 'eml', targets: ['mem:/folder'] },
+  });
+
+  it('blanks a token an error message carries in the reported reason, the stored error and the observer', async () => {
+    const secrets = new SecretRegistry();
+    secrets.addIssued('eyJ-issued-access-token');
+    const sinks = memorySinks(async (name) => {
+      // As an SDK may do: the request, token and all, in the message.
+      throw name.includes('Crane') && failures++ === 0
+        ? new PermanentError('PUT https://host/upload?access_token=eyJ-issued-access-token failed: 400')
+        : new TransientError('Authorization: Bearer eyJ-issued-access-token was refused');
+    });
+    let failures = 0;
+    const source = memorySource([filing('F1')]);
+    const seen: string[] = [];
+    await testEngine({ ...t, source, sinks, secrets, observer: { pending: (_f, _t, err) => seen.push(err.message) } }).run({ once: true });
+    const reason = source.reports[0]!.outcomes[0]!.reason!;
+    expect(reason).to.contain('access_token=[redacted]').and.not.contain('eyJ');
+    expect(t.store.targets('F1')[0]!.reason).to.not.contain('eyJ');
+
+    // Not written this time: the error stays with the filing, blanked.
+    const again = memorySource([filing('F2')]);
+    await testEngine({ ...t, source: again, sinks, secrets, observer: { pending: (_f, _t, err) => seen.push(err.message) } }).run({ once: true });
+    expect(t.store.targets('F2')[0]!.lastError).to.contain('Bearer [redacted]').and.not.contain('eyJ');
+    expect(seen).to.have.length(1);
+    expect(seen[0]).to.not.contain('eyJ');
+  });
+});
