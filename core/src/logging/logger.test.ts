@@ -19,4 +19,20 @@ describe('createLogger', () => {
     expect(all).not.to.include('tok-9f8e7d6c5b4a');
     expect(all).to.include('[redacted]');
   });
+
+  it('blanks secrets deep inside logged objects and in an error\'s cause', async () => {
+    const lines: string[] = [];
+    const destination = new Writable({ write: (chunk, _enc, cb) => (lines.push(String(chunk)), cb()) });
+    const secrets = new SecretRegistry();
+    secrets.add('tok-1a2b3c4d5e6f');
+    const log = createLogger({ destination, secrets, pretty: false });
+    log.warn({ request: { options: { headers: { nested: { deeper: { authorization: 'Bearer tok-1a2b3c4d5e6f' } } } } } }, 'deep');
+    log.error({ err: new Error('upload failed', { cause: new Error('PUT /x?access_token=tok-1a2b3c4d5e6f refused') }) }, 'caused');
+    await new Promise((r) => setImmediate(r));
+    expect(lines).to.have.length(2);
+    expect(lines.join('')).not.to.include('tok-1a2b3c4d5e6f');
+    // What is blanked is still there to read.
+    expect(lines[0]).to.include('Bearer [redacted]');
+    expect(lines[1]).to.include('access_token=[redacted]');
+  });
 });

@@ -83,20 +83,35 @@ export async function openLogFiles(options: LogFilesOptions): Promise<Destinatio
   });
 }
 
-/** Copies `value` with secrets blanked in strings and errors; bounded depth keeps it cheap. */
+/**
+ * Copies `value` with secrets blanked in strings and errors, and in an error's `cause`. Bounded depth keeps it cheap:
+ * below that depth what is left is logged as its scrubbed JSON text rather than as it is.
+ */
 function scrubValue(value: unknown, secrets: SecretRegistry, depth: number): unknown {
   if (secrets.size === 0) return value;
   if (typeof value === 'string') return secrets.scrub(value);
-  if (depth > 3 || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > 3) return secrets.scrub(jsonText(value));
   if (value instanceof Error) {
     const copy = new Error(secrets.scrub(value.message));
     copy.name = value.name;
     copy.stack = value.stack === undefined ? undefined : secrets.scrub(value.stack);
     for (const [k, v] of Object.entries(value)) (copy as unknown as Record<string, unknown>)[k] = scrubValue(v, secrets, depth + 1);
+    // Not enumerable, so not copied above; an SDK's error often carries the request in it.
+    if (value.cause !== undefined) copy.cause = scrubValue(value.cause, secrets, depth + 1);
     return copy;
   }
   if (Array.isArray(value)) return value.map((v) => scrubValue(v, secrets, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = scrubValue(v, secrets, depth + 1);
   return out;
+}
+
+/** `value` as JSON text; `[unserialisable]` for what JSON cannot hold (cycles, BigInt). */
+function jsonText(value: object): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return '[unserialisable]';
+  }
 }
