@@ -1,11 +1,8 @@
 import { expect } from 'chai';
 import type { Filing } from '../contracts/filing.js';
-import { memorySinks, memorySource, testEngine, useTempStore } from './engine.test.util.js';
+import { memorySinks, memorySource, testEngine, testFiling, useTempStore } from './engine.test.util.js';
 
-const filing = (id: string): Filing => ({
-  id, tenant: 't1', filedAt: '2026-11-28T15:00:00Z', message: { subject: id },
-  location: { id: 'L1', name: 'Harbour', format: 'eml', targets: ['mem:/folder'] },
-});
+const filing = (id: string) => testFiling(id, { subject: id });
 
 /** A message whose subject is the filing's id, so the sink can tell filings apart by name. */
 const raw = (f: Filing) => `From: Ana <ana@example.com>\r\nSubject: ${f.id}\r\nDate: Sat, 28 Nov 2026 14:46:13 +0000\r\n\r\nBody\r\n`;

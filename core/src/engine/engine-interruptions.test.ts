@@ -1,16 +1,12 @@
 import { expect } from 'chai';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Filing } from '../contracts/filing.js';
-import { memorySinks, memorySource, testEngine, useTempStore } from './engine.test.util.js';
+import { memorySinks, memorySource, testEngine, testFiling, useTempStore } from './engine.test.util.js';
 
 describe('Engine: work cut short stays pending, it is never failed', () => {
   const t = useTempStore('fs-engine-interrupt-');
 
-  const filing = (id: string, targets = ['mem:/folder']): Filing => ({
-    id, tenant: 't1', filedAt: '2026-11-28T15:00:00Z', message: { subject: `Crane booking ${id}` },
-    location: { id: 'L1', name: 'Harbour', format: 'eml', targets },
-  });
+  const filing = (id: string, targets = ['mem:/folder']) => testFiling(id, { subject: `Crane booking ${id}`, targets });
   const outcomeOf = (id: string) => t.store.targets(id).map((r) => r.outcome);
 
   it('leaves a filing the stop deadline cut off pending, and writes and reports it after the next start', async () => {

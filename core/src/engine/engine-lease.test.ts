@@ -1,16 +1,12 @@
 import { expect } from 'chai';
-import type { Filing } from '../contracts/filing.js';
 import { LeaseLost } from '../contracts/lease.js';
 import type { LeaseState } from './lease-keeper.js';
-import { memorySinks, memorySource, testEngine, useTempStore } from './engine.test.util.js';
+import { memorySinks, memorySource, testEngine, testFiling, useTempStore } from './engine.test.util.js';
 
 describe('Engine: writing only under the lease', () => {
   const t = useTempStore('fs-engine-lease-');
 
-  const filing = (id: string): Filing => ({
-    id, tenant: 't1', filedAt: '2026-11-28T15:00:00Z', message: { subject: 'Crane booking' },
-    location: { id: 'L1', name: 'Harbour', format: 'eml', targets: ['mem:/folder'] },
-  });
+  const filing = (id: string) => testFiling(id);
 
   it("keeps the lease until a user's retry has been written and reported, even when asked to stop", async () => {
     let writeMs = 0;

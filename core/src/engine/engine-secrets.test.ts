@@ -1,16 +1,12 @@
 import { expect } from 'chai';
-import type { Filing } from '../contracts/filing.js';
 import { PermanentError, TransientError } from '../errors.js';
 import { SecretRegistry } from '../logging/secret-registry.js';
-import { memorySinks, memorySource, testEngine, useTempStore } from './engine.test.util.js';
+import { memorySinks, memorySource, testEngine, testFiling, useTempStore } from './engine.test.util.js';
 
 describe('Engine: no secret in what it records, reports or shows', () => {
   const t = useTempStore('fs-engine-secrets-');
 
-  const filing = (id: string): Filing => ({
-    id, tenant: 't1', filedAt: '2026-11-28T15:00:00Z', message: { subject: 'Crane booking' },
-    location: { id: 'L1', name: 'Harbour', format: 'eml', targets: ['mem:/folder'] },
-  });
+  const filing = (id: string) => testFiling(id);
 
   it('blanks a token an error message carries in the reported reason, the stored error and the observer', async () => {
     const secrets = new SecretRegistry();

@@ -23,6 +23,14 @@ import { SinkRegistry } from './sink-registry.js';
 /** The message every filing of {@link memorySource} has unless it is given others. */
 export const RAW = 'From: Ana <ana@example.com>\r\nSubject: Crane booking\r\nDate: Sat, 28 Nov 2026 14:46:13 +0000\r\n\r\nBody\r\n';
 
+/** A filing of location "Harbour" (EML, one memory target unless `o` says otherwise). */
+export function testFiling(id: string, o: { subject?: string; targets?: string[]; format?: string } = {}): Filing {
+  return {
+    id, tenant: 't1', filedAt: '2026-11-28T15:00:00Z', message: { subject: o.subject ?? 'Crane booking' },
+    location: { id: 'L1', name: 'Harbour', format: o.format ?? 'eml', targets: o.targets ?? ['mem:/folder'] },
+  };
+}
+
 /** A source with a fixed queue: each filing is delivered once, reports are kept. */
 export function memorySource(filings: Filing[], raw: (f: Filing) => string = () => RAW): Source & { reports: { id: string; outcomes: TargetOutcome[] }[] } {
   const queue = [...filings];
