@@ -3,13 +3,18 @@ import { Writable } from 'node:stream';
 import { createLogger } from './logger.js';
 import { SecretRegistry } from './secret-registry.js';
 
+/** A logger writing into `lines`, knowing `secret`. */
+function capture(secret: string) {
+  const lines: string[] = [];
+  const destination = new Writable({ write: (chunk, _enc, cb) => (lines.push(String(chunk)), cb()) });
+  const secrets = new SecretRegistry();
+  secrets.add(secret);
+  return { lines, log: createLogger({ destination, secrets, pretty: false }) };
+}
+
 describe('createLogger', () => {
   it('never writes a secret: not by key, not inside messages or errors', async () => {
-    const lines: string[] = [];
-    const destination = new Writable({ write: (chunk, _enc, cb) => (lines.push(String(chunk)), cb()) });
-    const secrets = new SecretRegistry();
-    secrets.add('tok-9f8e7d6c5b4a');
-    const log = createLogger({ destination, secrets, pretty: false });
+    const { lines, log } = capture('tok-9f8e7d6c5b4a');
     log.info({ token: 'tok-9f8e7d6c5b4a', headers: { authorization: 'Bearer tok-9f8e7d6c5b4a' } }, 'calling with tok-9f8e7d6c5b4a');
     log.error({ err: new Error('401 for Bearer tok-9f8e7d6c5b4a') }, 'failed');
     log.warn('plain %s', 'tok-9f8e7d6c5b4a');
@@ -21,11 +26,7 @@ describe('createLogger', () => {
   });
 
   it('blanks secrets deep inside logged objects and in an error\'s cause', async () => {
-    const lines: string[] = [];
-    const destination = new Writable({ write: (chunk, _enc, cb) => (lines.push(String(chunk)), cb()) });
-    const secrets = new SecretRegistry();
-    secrets.add('tok-1a2b3c4d5e6f');
-    const log = createLogger({ destination, secrets, pretty: false });
+    const { lines, log } = capture('tok-1a2b3c4d5e6f');
     log.warn({ request: { options: { headers: { nested: { deeper: { authorization: 'Bearer tok-1a2b3c4d5e6f' } } } } } }, 'deep');
     log.error({ err: new Error('upload failed', { cause: new Error('PUT /x?access_token=tok-1a2b3c4d5e6f refused') }) }, 'caused');
     await new Promise((r) => setImmediate(r));
