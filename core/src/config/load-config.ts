@@ -36,13 +36,9 @@ export function readConfigFile(path: string): Record<string, unknown> {
  * be a token or a password.
  */
 function syntaxProblem(err: unknown, text: string): string {
-  const yaml = err as { linePos?: { line: number; col: number }[]; message?: string };
-  if (yaml.linePos?.[0]) {
-    // The first line of a YAML error names the problem ("Map keys must be unique at line 2, column 1:"); only
-    // text after a colon in it could come from the file.
-    const what = (yaml.message ?? '').split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').split(':')[0]!.trim();
-    return `${what || 'a syntax error'} at line ${yaml.linePos[0].line}, column ${yaml.linePos[0].col}`;
-  }
+  const yaml = err as { linePos?: { line: number; col: number }[]; code?: string };
+  // The YAML error's code, not its text: some texts quote characters of the line (an invalid escape sequence).
+  if (yaml.linePos?.[0]) return `${yaml.code ?? 'a syntax error'} at line ${yaml.linePos[0].line}, column ${yaml.linePos[0].col}`;
   const at = /^(.*?) in JSON at position (\d+)/.exec((err as Error).message ?? '');
   if (!at) return 'a syntax error (the line is not shown: it may hold a secret)';
   const before = text.slice(0, Number(at[2]));

@@ -9,5 +9,6 @@
  * @public
  */
 export function urlForDisplay(value: string): string {
-  return JSON.stringify(value.replace(/^(\s*[a-z][a-z0-9+.-]*:\/*)[^/?#\s]*@/i, '$1[redacted]@'));
+  // Up to the last '@': an unencoded '/', '?' or '#' in the password is what makes such a URL fail to parse.
+  return JSON.stringify(value.replace(/^(\s*[a-z][a-z0-9+.-]*:\/*)\S*@/i, '$1[redacted]@'));
 }

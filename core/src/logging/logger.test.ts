@@ -28,6 +28,8 @@ describe('createLogger', () => {
   it('blanks secrets deep inside logged objects and in an error\'s cause', async () => {
     const { lines, log } = capture('tok-1a2b3c4d5e6f');
     log.warn({ request: { options: { headers: { nested: { deeper: { authorization: 'Bearer tok-1a2b3c4d5e6f' } } } } } }, 'deep');
+    const quoted = capture('pa"ss\\word-xyz');
+    quoted.log.warn({ a: { b: { c: { d: { e: 'password pa"ss\\word-xyz' } } } } }, 'deep and escaped');
     log.error({ err: new Error('upload failed', { cause: new Error('PUT /x?access_token=tok-1a2b3c4d5e6f refused') }) }, 'caused');
     await new Promise((r) => setImmediate(r));
     expect(lines).to.have.length(2);
@@ -35,5 +37,8 @@ describe('createLogger', () => {
     // What is blanked is still there to read.
     expect(lines[0]).to.include('Bearer [redacted]');
     expect(lines[1]).to.include('access_token=[redacted]');
+    await new Promise((r) => setImmediate(r));
+    expect(quoted.lines).to.have.length(1);
+    expect(quoted.lines[0]).to.include('password [redacted]').and.not.include('word-xyz');
   });
 });

@@ -91,7 +91,7 @@ function scrubValue(value: unknown, secrets: SecretRegistry, depth: number): unk
   if (secrets.size === 0) return value;
   if (typeof value === 'string') return secrets.scrub(value);
   if (value === null || typeof value !== 'object') return value;
-  if (depth > 3) return secrets.scrub(jsonText(value));
+  if (depth > 3) return jsonText(value, secrets);
   if (value instanceof Error) {
     const copy = new Error(secrets.scrub(value.message));
     copy.name = value.name;
@@ -107,10 +107,13 @@ function scrubValue(value: unknown, secrets: SecretRegistry, depth: number): unk
   return out;
 }
 
-/** `value` as JSON text; `[unserialisable]` for what JSON cannot hold (cycles, BigInt). */
-function jsonText(value: object): string {
+/**
+ * `value` as JSON text with secrets blanked in its strings before they are escaped (an escaped `"` or `\` in a
+ * secret would no longer match); `[unserialisable]` for what JSON cannot hold (cycles, BigInt).
+ */
+function jsonText(value: object, secrets: SecretRegistry): string {
   try {
-    return JSON.stringify(value) ?? String(value);
+    return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? secrets.scrub(v) : v)) ?? String(value);
   } catch {
     return '[unserialisable]';
   }
