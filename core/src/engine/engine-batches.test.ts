@@ -12,12 +12,15 @@ describe('Engine: batches', () => {
 
   it('starts the next batch in the slots a slow filing of the last one leaves free', async () => {
     const source = memorySource(Array.from({ length: 6 }, (_, i) => filing(`F${i}`)), raw);
-    // F0 is written only once the second batch (F3 to F5) has been reported: an engine that waits for F0 before
-    // starting that batch never gets there, and the test's time-out fails it.
+    // F0 is written only once the second batch (F3 to F5) has been reported.
     const reported = () => source.reports.map((r) => r.id);
     const sinks = memorySinks(async (name) => {
       if (!name.includes('F0')) return;
-      while (!['F3', 'F4', 'F5'].every((id) => reported().includes(id))) await new Promise((r) => setTimeout(r, 10));
+      // Bounded well above any machine's pace, below the test's time-out: an engine that waits for F0 then reports
+      // F0 first, and the order check below fails it.
+      for (const end = Date.now() + 15_000; Date.now() < end && !['F3', 'F4', 'F5'].every((id) => reported().includes(id)); ) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
     });
     // Idle only once F0, the last to finish, has been reported (an empty poll comes while it is still written).
     const idleAfter: string[][] = [];

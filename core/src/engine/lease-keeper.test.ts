@@ -99,4 +99,41 @@ describe('LeaseKeeper', () => {
     expect(released).to.deep.equal([granted!.id]);
     expect(keeper.current).to.equal(undefined);
   });
+
+  it('renews a lease the service grants for less than asked in time, counting from what it granted', async () => {
+    const granted = 900;
+    const short = (): Lease => ({ id: 'lease-1', holder: 'test', expiresAt: new Date(Date.now() + granted) });
+    let renewals = 0;
+    const keeper = new LeaseKeeper({ ...source(async () => (renewals++, short())), acquireLease: async () => short() }, 'test', 6_000, logger);
+    await keeper.acquire(new AbortController().signal);
+    try {
+      // Past a sixth of the asked-for 6 s (the old margin, counted from the wrong lifetime) and past the grant itself.
+      await new Promise((r) => setTimeout(r, 1_200));
+      expect(() => keeper.assertHeld()).not.to.throw();
+      expect(keeper.lost.aborted).to.equal(false);
+      expect(renewals).to.be.at.least(2);
+    } finally {
+      await keeper.release();
+    }
+  });
+
+  it('takes the lease as lost when the wall clock has passed it, as after the machine slept', async () => {
+    // Granted for the full minute.
+    const long = (): Lease => ({ id: 'lease-1', holder: 'test', expiresAt: new Date(Date.now() + 60_000) });
+    const sleeping = new LeaseKeeper({ ...source(async () => long()), acquireLease: async () => long() }, 'test', 60_000, logger);
+    await sleeping.acquire(new AbortController().signal);
+    const realNow = Date.now;
+    try {
+      expect(() => sleeping.assertHeld()).not.to.throw();
+      // The monotonic clock stood still during the sleep; only the wall clock moved on, by two minutes.
+      Date.now = () => realNow() + 120_000;
+      expect(() => sleeping.assertHeld()).to.throw(LeaseLost);
+      Date.now = realNow;
+      expect(sleeping.lost.aborted).to.equal(true);
+      expect(sleeping.current).to.equal(undefined);
+    } finally {
+      Date.now = realNow;
+      await sleeping.release();
+    }
+  });
 });

@@ -29,6 +29,13 @@ export class LeaseKeeper {
    * answer nor a clock that differs from the service's can stretch it.
    */
   private validUntil = 0;
+  /**
+   * The same on the wall clock. The monotonic clock stops while the machine sleeps (Linux, macOS), so after a
+   * laptop wakes only the wall clock shows that the lease ran out meanwhile.
+   */
+  private wallValidUntil = 0;
+  /** The lifetime of the last grant: renewals and margins are counted from it, as a service may grant less. */
+  private granted = 0;
   private lostController = new AbortController();
   private renewal: Promise<void> | undefined;
   private stopRenewing = new AbortController();
@@ -69,7 +76,7 @@ export class LeaseKeeper {
           throw signal.reason;
         }
         this.lease = lease;
-        this.validUntil = asked.monotonic + this.grantedMs(lease, asked.wall);
+        this.noteGrant(lease, asked);
         this.lostController = new AbortController();
         this.stopRenewing = new AbortController();
         this.renewal = this.renewLoop();
@@ -120,7 +127,8 @@ export class LeaseKeeper {
   assertHeld(): void {
     if (this.lostController.signal.aborted) throw this.lostController.signal.reason;
     if (!this.lease) throw new LeaseLost('This connector does not hold the tenant lease.');
-    if (this.clock().monotonic >= this.renewalDeadline()) {
+    const now = this.clock();
+    if (now.monotonic >= this.renewalDeadline() || now.wall >= this.wallValidUntil - this.granted / 6) {
       this.markLost('The tenant lease ran out before it could be renewed: this process was held up past its renewal deadline.');
       throw this.lostController.signal.reason;
     }
@@ -146,7 +154,7 @@ export class LeaseKeeper {
 
   private async renewLoop(): Promise<void> {
     const stop = this.stopRenewing.signal;
-    let delay = this.ttlMs / 3;
+    let delay = this.renewEvery();
     while (!stop.aborted && this.lease) {
       try {
         await sleep(delay, undefined, { signal: stop });
@@ -165,15 +173,15 @@ export class LeaseKeeper {
         const renewed = await untilAborted(this.source.renewLease(lease, this.ttlMs, bounded), bounded);
         if (stop.aborted) return;
         this.lease = renewed;
-        this.validUntil = asked.monotonic + this.grantedMs(renewed, asked.wall);
-        delay = this.ttlMs / 3;
+        this.noteGrant(renewed, asked);
+        delay = this.renewEvery();
       } catch (raw) {
         if (stop.aborted) return;
         const err = toFilingSyncError(raw);
         // A transient failure is survivable while the lease has time left; past that it is lost.
         if (!(err instanceof LeaseLost) && err.kind === 'transient' && this.clock().monotonic < deadline) {
           this.logger.warn({ err: err.message }, 'lease renewal failed; retrying before it expires');
-          delay = Math.min(1000, this.ttlMs / 12, Math.max(0, deadline - this.clock().monotonic));
+          delay = Math.min(1000, this.granted / 12, Math.max(0, deadline - this.clock().monotonic));
           continue;
         }
         const reason = this.clock().monotonic >= deadline ? `The tenant lease ran out while it could not be renewed (${err.message}).` : err.message;
@@ -204,14 +212,24 @@ export class LeaseKeeper {
     return late.signal;
   }
 
-  /** The lifetime granted by `lease`, asked for at wall time `askedAt`: at most what was asked for. */
-  private grantedMs(lease: Lease, askedAt: number): number {
-    return Math.min(this.ttlMs, lease.expiresAt.getTime() - askedAt);
+  /**
+   * Records a grant asked for at `asked`: its lifetime is at most what was asked for, counted from before the
+   * request on both clocks.
+   */
+  private noteGrant(lease: Lease, asked: { monotonic: number; wall: number }): void {
+    this.granted = Math.min(this.ttlMs, lease.expiresAt.getTime() - asked.wall);
+    this.validUntil = asked.monotonic + this.granted;
+    this.wallValidUntil = asked.wall + this.granted;
+  }
+
+  /** How long after a grant to renew it: a third of its lifetime (not too often for a service that grants little). */
+  private renewEvery(): number {
+    return Math.max(50, this.granted / 3);
   }
 
   /** When (`performance.now()`) a lease not renewed by then counts as lost: a sixth of its lifetime before it runs out. */
   private renewalDeadline(): number {
-    return this.validUntil - this.ttlMs / 6;
+    return this.validUntil - this.granted / 6;
   }
 
   private clock(): { monotonic: number; wall: number } {
