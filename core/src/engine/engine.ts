@@ -136,7 +136,9 @@ export class Engine {
     this.spoolMemory = new MemoryBudget(options.spoolBudgetBytes ?? DEFAULT_SPOOL_BUDGET_BYTES);
     this.outcomes = new GroupCommit((entries) => deps.store.recordOutcomes(entries));
     this.reportedMarks = new GroupCommit((ids) => deps.store.markReported(ids));
-    this.keeper = new LeaseKeeper(deps.source, options.connectorId, options.leaseTtlMs, deps.logger, (s) => {
+    this.keeper = new LeaseKeeper(deps.source, options.connectorId, options.leaseTtlMs, deps.logger, (state) => {
+      // A lost lease's reason is a service's error text: shown and stored only with known secrets blanked.
+      const s = state.state === 'lost' && deps.secrets ? { ...state, reason: deps.secrets.scrub(state.reason) } : state;
       // Kept in the store so `status` can say who holds the lease without asking for it.
       deps.store.setMeta('lease', JSON.stringify({ ...s, at: new Date().toISOString() }));
       deps.observer?.lease?.(s);
@@ -179,7 +181,7 @@ export class Engine {
           if (stop.aborted) break;
           // Lease lost mid-drain: in-flight work was abandoned; stand by and take it again.
           if (!work.aborted) {
-            const err = toFilingSyncError(raw);
+            const err = this.shown(raw);
             if (err.kind !== 'transient') throw err;
             this.deps.logger.warn({ err: err.message }, 'the filing service is not answering; trying again shortly');
             await sleep(this.options.pollIntervalMs, undefined, { signal: stop }).catch(() => {});
