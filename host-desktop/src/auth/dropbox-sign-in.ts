@@ -95,6 +95,8 @@ function classify(err: unknown, what: string): Error {
       action: 'Sign in to Dropbox again from the Accounts page.',
     });
   }
+  // Throttled or failing on Dropbox's side: passing, with the status.
+  if (err instanceof DropboxResponseError) return new TransientError(`Dropbox could not do the ${what} now (HTTP ${err.status}).`);
   // Only the error's code: a network error's message may carry the request's URL, whose query holds the refresh
   // token or the sign-in code. The error itself is not kept as the cause for the same reason.
   return new TransientError(`Dropbox could not be reached for the ${what} (${networkCode(err)}).`);
