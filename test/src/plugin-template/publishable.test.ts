@@ -52,7 +52,7 @@ describe('packages a plugin made from plugin-template installs', function () {
       expect(packed.status, packed.stderr).to.equal(0);
       const files = (JSON.parse(packed.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
       expect(files, name).to.include(path.posix.normalize(pkg.main ?? 'dist/index.js'));
-      expect(files.filter((f) => /\.test\./.test(f)), `${name} ships tests`).to.deep.equal([]);
+      expect(files.filter((f) => /\.test\.|\.tsbuildinfo$/.test(f)), `${name} ships tests or build state`).to.deep.equal([]);
       // Its own filing-sync dependencies must be publishable too.
       for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies }).filter((n) => n.startsWith('@filing-sync/'))) {
         expect(names, `${name} needs ${dep}`).to.include(dep);
