@@ -6,13 +6,14 @@
 import { type WriteStream, createReadStream, createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import type { Readable, Transform, Writable } from 'node:stream';
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
 import { MailParser, type AddressObject, type AttachmentStream, type EmailAddress, type Headers } from 'mailparser';
 import { type ByteSource, sizeOf } from './compound-file-writer.js';
 import { UnreadableMessageError } from './conversion-errors.js';
+import { Base64Decoder } from './base64-decoder.js';
 // The date rules alone (a module that imports nothing), not the rest of core: see the worker-imports test.
 import { parseRfc5322Date } from '@filing-sync/core/rfc5322-date';
 
@@ -208,9 +209,18 @@ interface ParserNode {
   sniffCharset?: boolean;
 }
 
+/** mailsplit's node, which mailparser's `createNode` is given, as far as {@link FilingMailParser} uses it. */
+interface SplitterNode {
+  filename?: string | false;
+  /** The part's Content-Transfer-Encoding, lower case. */
+  encoding?: string;
+  /** Makes the stream that decodes the part's transfer encoding. */
+  getDecoder(): Transform;
+}
+
 /** mailparser's methods that {@link FilingMailParser} extends. */
 interface ParserInternals {
-  createNode(data: { filename?: string | false }): ParserNode;
+  createNode(data: SplitterNode): ParserNode;
   getTextContent(): unknown;
   tree: ParserNode | false;
 }
@@ -227,12 +237,16 @@ const internals = MailParser.prototype as unknown as ParserInternals;
  *   (2.2.3.4). Parts of a multipart/alternative stay alternatives of the body.
  * - An HTML part without a charset parameter is decoded by the charset its `<meta>` declares (as a browser
  *   reads it) instead of as UTF-8: its bytes are kept 1:1 (`binary`) and decoded once the part has ended.
+ *
+ * And one change of speed: base64 parts are decoded by {@link Base64Decoder}, which gives the same bytes as
+ * mailparser's decoder in a fraction of its time and memory.
  */
 class FilingMailParser extends MailParser {
   private bodyFound = false;
 
   /** Called by mailparser for every MIME node, before its content. */
-  createNode(data: { filename?: string | false }): ParserNode {
+  createNode(data: SplitterNode): ParserNode {
+    if (data.encoding === 'base64') data.getDecoder = () => new Base64Decoder();
     const node = internals.createNode.call(this, data);
     if (node.isAttachment || node.disposition !== 'inline' || !BODY_TYPES.has(node.contentType ?? '')) return node;
     if (this.bodyFound && data.filename && node.parent?.contentType !== 'multipart/alternative') node.isAttachment = true;
