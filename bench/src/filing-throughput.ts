@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,12 @@ export interface ThroughputResult {
   ratio: number;
   /** The engine's rate from its {@link WARM_FILINGS}th outcome to its last: what a running service sustains. */
   runningPerSecond: number;
+  /** CPU time of the copy per file (all threads of this process), ms: the mean of the two copies. */
+  baselineCpuMs: number;
+  /** CPU time of the engine per filing (all threads of this process: its own, the file system's pool, V8's), ms. */
+  engineCpuMs: number;
+  /** CPU time of the filing-service double per filing while the engine ran, ms; `undefined` where `/proc` is not there. */
+  doubleCpuMs: number | undefined;
 }
 
 /** Outcomes after which {@link ThroughputResult.runningPerSecond} starts counting. */
@@ -41,9 +48,19 @@ function message(i: number, size: number): string {
   ].join('\r\n');
 }
 
-/** The baseline: what a careful copy costs (write a partial, fsync, rename, fsync the folder). */
-async function durableCopy(files: string[], dest: string): Promise<number> {
+/** CPU time (user and system) this process has used so far, ms. */
+const cpuMs = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
+/**
+ * The baseline: what a careful copy costs (write a partial, fsync, rename, fsync the folder). Resolves
+ * with its seconds and its CPU time in ms.
+ */
+async function durableCopy(files: string[], dest: string): Promise<{ seconds: number; cpuMs: number }> {
   await mkdir(dest, { recursive: true });
+  const cpuBefore = cpuMs();
   const started = performance.now();
   for (const [i, f] of files.entries()) {
     const data = await readFile(f);
@@ -57,7 +74,7 @@ async function durableCopy(files: string[], dest: string): Promise<number> {
     await dir.sync();
     await dir.close();
   }
-  return (performance.now() - started) / 1000;
+  return { seconds: (performance.now() - started) / 1000, cpuMs: cpuMs() - cpuBefore };
 }
 
 /**
@@ -113,16 +130,25 @@ export async function filingThroughput(format: 'eml' | 'msg', count: number, siz
       let outcomes = 0;
       let warmAt = 0;
       let lastAt = 0;
+      const doubleBefore = double.cpuMs();
+      const cpuBefore = cpuMs();
       const started = performance.now();
       const summary = await connector.engine.run({ once: true });
       const engineSeconds = (performance.now() - started) / 1000;
+      const engineCpu = cpuMs() - cpuBefore;
+      const doubleAfter = double.cpuMs();
       connector.close();
       if (summary.reported !== count) throw new Error(`engine reported ${summary.reported} of ${count} filings`);
       const baselineAfter = await durableCopy(files, join(root, 'copy-after'));
-      const baselinePerSecond = (count / baselineBefore + count / baselineAfter) / 2;
+      const baselinePerSecond = (count / baselineBefore.seconds + count / baselineAfter.seconds) / 2;
       const enginePerSecond = count / engineSeconds;
       const runningPerSecond = (count - WARM_FILINGS) / ((lastAt - warmAt) / 1000);
-      return { format, files: count, baselinePerSecond, enginePerSecond, ratio: enginePerSecond / baselinePerSecond, runningPerSecond };
+      return {
+        format, files: count, baselinePerSecond, enginePerSecond, ratio: enginePerSecond / baselinePerSecond, runningPerSecond,
+        baselineCpuMs: (baselineBefore.cpuMs + baselineAfter.cpuMs) / 2 / count,
+        engineCpuMs: engineCpu / count,
+        doubleCpuMs: doubleBefore !== undefined && doubleAfter !== undefined ? (doubleAfter - doubleBefore) / count : undefined,
+      };
     } finally {
       double.close();
     }
@@ -131,8 +157,11 @@ export async function filingThroughput(format: 'eml' | 'msg', count: number, siz
   }
 }
 
-/** Starts the filing-service double's program and waits for its `listening on URL` line. */
-async function startDoubleProcess(manifest: string): Promise<{ url: string; close(): void }> {
+/**
+ * Starts the filing-service double's program and waits for its `listening on URL` line. `cpuMs()` reads
+ * the CPU time it has used (from `/proc`; `undefined` elsewhere).
+ */
+async function startDoubleProcess(manifest: string): Promise<{ url: string; cpuMs(): number | undefined; close(): void }> {
   const server = fileURLToPath(new URL('../../test/doubles/dist/filing-service/server.js', import.meta.url));
   const child = spawn(process.execPath, [server, '--port', '0', '--manifest', manifest], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
@@ -141,5 +170,14 @@ async function startDoubleProcess(manifest: string): Promise<{ url: string; clos
   });
   const url = /listening on (\S+)/.exec(line)?.[1];
   if (!url) throw new Error(`unexpected first line from the double: ${line}`);
-  return { url, close: () => child.kill('SIGTERM') };
+  // utime and stime, the 14th and 15th fields after the command name, in clock ticks (100 a second on Linux).
+  const cpu = (): number | undefined => {
+    try {
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      return undefined;
+    }
+  };
+  return { url, cpuMs: cpu, close: () => child.kill('SIGTERM') };
 }

@@ -23,18 +23,25 @@ const ROUNDS = 3;
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const range = (xs: number[], digits: number) => `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
+/** The CPU column: medians of the copy's, the engine's and the double's CPU per file. */
+const cpu = (rounds: ThroughputResult[]) => {
+  const doubles = rounds.map((r) => r.doubleCpuMs).filter((d): d is number => d !== undefined);
+  const ms = (xs: number[]) => median(xs).toFixed(2);
+  return `${ms(rounds.map((r) => r.baselineCpuMs))} / ${ms(rounds.map((r) => r.engineCpuMs))} / ${doubles.length ? ms(doubles) : 'n/a'}`;
+};
 
 if (only !== 'scale') {
   out(`Each case: ${ROUNDS} rounds of a durable copy of the files before and after one cold run of the engine, start-up`);
   out('included (the mean of the two copies is that round\'s baseline); the median ratio of the rounds, and their range.');
   out(`"running" is the engine's rate from its ${WARM_FILINGS}th outcome on, as a service sustains it.`);
-  out('case | baseline files/s | filing-sync files/s | ratio (median) | target | running files/s | running ratio (median)');
+  out('CPU: ms of CPU per file, medians: the copy; filing-sync, all threads of its process; the filing-service double\'s process.');
+  out('case | baseline files/s | filing-sync files/s | ratio (median) | target | running files/s | running ratio (median) | CPU copy / filing-sync / double');
   for (const c of cases) {
     const rounds: ThroughputResult[] = [];
     for (let i = 0; i < ROUNDS; i++) rounds.push(await c.run());
     const ratio = median(rounds.map((r) => r.ratio));
     const running = rounds.map((r) => r.runningPerSecond / r.baselinePerSecond);
-    out(`${c.name} | ${range(rounds.map((r) => r.baselinePerSecond), 0)} | ${range(rounds.map((r) => r.enginePerSecond), 0)} | ${ratio.toFixed(2)} (${range(rounds.map((r) => r.ratio), 2)}) | ≥ ${c.target}${ratio >= c.target ? '' : '  (below target)'} | ${range(rounds.map((r) => r.runningPerSecond), 0)} | ${median(running).toFixed(2)} (${range(running, 2)})`);
+    out(`${c.name} | ${range(rounds.map((r) => r.baselinePerSecond), 0)} | ${range(rounds.map((r) => r.enginePerSecond), 0)} | ${ratio.toFixed(2)} (${range(rounds.map((r) => r.ratio), 2)}) | ≥ ${c.target}${ratio >= c.target ? '' : '  (below target)'} | ${range(rounds.map((r) => r.runningPerSecond), 0)} | ${median(running).toFixed(2)} (${range(running, 2)}) | ${cpu(rounds)}`);
   }
 }
 
