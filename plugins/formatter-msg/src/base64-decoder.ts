@@ -83,14 +83,24 @@ export class Base64Decoder extends Transform {
   }
 
   /**
-   * The usual case, without a loop over the bytes: base64 in lines, with no padding (before the body's last
-   * chunk) and no base64url characters. If line breaks are the only other characters, the alphabet characters
-   * number the bytes less the breaks, and the chunk is decoded up to its last complete quantum. The decoded length
-   * proves the guess: any other stray character would make it shorter (the decoded part holds whole quanta).
+   * The usual cases, without a loop over the bytes: base64 in lines, without base64url characters, and with
+   * padding only at its end.
+   *
+   * - Padding followed by nothing but more padding and stray characters ends the body: the chunk is one run.
+   * - Without padding, if line breaks are the only other characters, the alphabet characters number the bytes
+   *   less the breaks, and the chunk is decoded up to its last complete quantum. The decoded length proves the
+   *   guess: any other stray character would make it shorter (the decoded part holds whole quanta).
+   *
    * Returns false, having pushed nothing, when the chunk needs {@link scan}.
    */
   private decodeLines(bytes: Buffer): boolean {
-    if (bytes.indexOf(0x3d) >= 0 || bytes.indexOf(0x2d) >= 0 || bytes.indexOf(0x5f) >= 0) return false;
+    if (bytes.indexOf(0x2d) >= 0 || bytes.indexOf(0x5f) >= 0) return false;
+    const pad = bytes.indexOf(0x3d);
+    if (pad >= 0) {
+      for (let i = pad + 1; i < bytes.length; i++) if (CLASS[bytes[i]!] === 1) return false;
+      this.decode(bytes, 0, bytes.length);
+      return true;
+    }
     const count = bytes.length - occurrences(bytes, 0x0a) - occurrences(bytes, 0x0d);
     let cut = bytes.length;
     for (let keep = count % 4; keep > 0 && cut > 0; ) {
