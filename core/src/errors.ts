@@ -196,6 +196,20 @@ export function toFilingSyncError(err: unknown): FilingSyncError {
   return new PermanentError(message, { cause: err });
 }
 
+/**
+ * Whether `err` is this machine's failure rather than its input's: a {@link TransientError}, or a
+ * file-system error of the local disk or process (full disk or quota, too many open files, an I/O
+ * error, no memory, a folder it may not write). Doing the same work again later may succeed.
+ * @public
+ */
+export function isMachineFailure(err: unknown): boolean {
+  if (err instanceof TransientError) return true;
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && MACHINE_CODES.has(code);
+}
+
+const MACHINE_CODES = new Set(['ENOSPC', 'EDQUOT', 'EMFILE', 'ENFILE', 'EIO', 'EAGAIN', 'EBUSY', 'ENOMEM', 'EACCES', 'EPERM', 'EROFS']);
+
 const TRANSIENT_CODES = new Set([
   'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH',
   'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ERR_SOCKET_CONNECTION_TIMEOUT',

@@ -26,8 +26,10 @@ export interface Formatter {
   readonly mediaType: string;
   /**
    * Renders the message. Rejects with {@link PermanentError} when this message cannot be
-   * converted (the engine then files the original as `.eml`, outcome `degraded`);
-   * any other rejection is treated the same way.
+   * converted (the engine then files the original as `.eml`, outcome `degraded`). Rejects with
+   * {@link TransientError}, or with the file system's error (ENOSPC, EMFILE, EIO…), when the failure
+   * is this machine's and not the message's: the engine tries again later and the target stays
+   * pending meanwhile. Any other rejection is treated as {@link PermanentError}.
    */
   render(message: Content, context: RenderContext): Promise<Content>;
   /** Releases what the formatter holds (worker threads). Called when the engine stops. Never rejects. */

@@ -109,15 +109,19 @@ export function testEngine(o: {
   spoolDir?: string;
   leaseTtlMs?: number;
   secrets?: SecretRegistry;
+  /** Replaces the pass-through `eml` and `msg` formatters. */
+  formatters?: Formatter[];
+  /** Attempts per step within one delivery (default 1: no retries). */
+  maxAttempts?: number;
 }): Engine {
   const concurrency = o.filingConcurrency ?? 2;
   const logger = createLogger({ level: 'fatal', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
   const registry = new SinkRegistry([o.sinks.factory], () => ({}), { credentials: { get: async () => ({ type: 'secret', values: {} }), invalidate: () => {} }, logger });
   return new Engine(
-    { source: o.source, store: o.store, sinks: registry, formatters: [formatter('eml'), formatter('msg')], logger, ...(o.observer ? { observer: o.observer } : {}), ...(o.secrets ? { secrets: o.secrets } : {}) },
+    { source: o.source, store: o.store, sinks: registry, formatters: o.formatters ?? [formatter('eml'), formatter('msg')], logger, ...(o.observer ? { observer: o.observer } : {}), ...(o.secrets ? { secrets: o.secrets } : {}) },
     {
       connectorId: 'test', leaseTtlMs: o.leaseTtlMs ?? 60_000, pollIntervalMs: 50, batchSize: o.batchSize ?? 10, filingConcurrency: concurrency, perSink: {}, defaultPerSink: o.perSink ?? concurrency,
-      retry: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 }, template: NameTemplate.default, spoolDir: o.spoolDir ?? join(o.dir, 'spool'), stopDeadlineMs: o.stopDeadlineMs ?? 1000,
+      retry: { maxAttempts: o.maxAttempts ?? 1, baseDelayMs: 0, maxDelayMs: 0 }, template: NameTemplate.default, spoolDir: o.spoolDir ?? join(o.dir, 'spool'), stopDeadlineMs: o.stopDeadlineMs ?? 1000,
       ...(o.defaultFormat ? { defaultFormat: o.defaultFormat } : {}),
       ...(o.spoolBudgetBytes !== undefined ? { spoolBudgetBytes: o.spoolBudgetBytes } : {}),
     },

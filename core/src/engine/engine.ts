@@ -12,7 +12,7 @@ import { LeaseLost, type Lease } from '../contracts/lease.js';
 import type { Source } from '../contracts/source.js';
 import type { Sink, TargetAccess } from '../contracts/sink.js';
 import type { SinkFactory } from '../contracts/sink-factory.js';
-import { FilingSyncError, PermanentError, TargetMissing, TransientError, toFilingSyncError } from '../errors.js';
+import { FilingSyncError, PermanentError, TargetMissing, TransientError, isMachineFailure, toFilingSyncError } from '../errors.js';
 import { readMessageHeaders, type MessageHeaders } from '../naming/read-message-headers.js';
 import { makeFileName, namingInputFor } from '../naming/make-file-name.js';
 import type { NameTemplate } from '../naming/name-template.js';
@@ -585,7 +585,11 @@ export class Engine {
     }
   }
 
-  /** Renders once per filing and format; a failed render degrades to the original `.eml`. */
+  /**
+   * Renders once per filing and format. A rendering the message makes impossible degrades to the original
+   * `.eml`; one that fails for this machine (see {@link isMachineFailure}) rejects with {@link TransientError}
+   * and is rendered again on the next attempt.
+   */
   private render(format: string, spool: Spool, renditions: Map<string, Promise<Rendition>>, signal: AbortSignal): Promise<Rendition> {
     let r = renditions.get(format);
     if (!r) {
@@ -604,11 +608,19 @@ export class Engine {
           return { content, extension: formatter.extension, format: formatter.name };
         } catch (err) {
           if (signal.aborted) throw err;
+          // A full disk or a lost worker is not the message's fault: the target waits rather than settle for .eml.
+          if (isMachineFailure(err)) {
+            throw err instanceof TransientError ? err : new TransientError(`The message could not be converted to ${format} on this machine: ${(err as Error).message}`, { cause: err });
+          }
           if (format === 'eml') throw new PermanentError(`The message could not be read: ${(err as Error).message}`);
           return { ...original, degradedReason: `Could not convert to ${format}: ${(err as Error).message}; filed as .eml.` };
         }
       })();
       renditions.set(format, r);
+      // A failed rendering is not kept: the next attempt renders again.
+      r.catch(() => {
+        if (renditions.get(format) === r) renditions.delete(format);
+      });
     }
     return r;
   }
