@@ -239,4 +239,21 @@ describe('namingInputFor', () => {
     expect(none.sentAt).to.equal(undefined);
     expect(makeFileName(none, { extension: '.eml', rules, folderPathLength: 0 })).to.equal('20261130T090000Z.eml');
   });
+
+  it('reads sent and filed times without a time zone as UTC, whatever the time zone of this machine', () => {
+    const zoneless: Filing = { ...filing, filedAt: '2026-11-30T09:00:00', message: { subject: 'No zone', sentAt: '2026-11-28T14:46:13' } };
+    const before = process.env['TZ'];
+    try {
+      for (const tz of ['Europe/Berlin', 'America/New_York', 'UTC']) {
+        process.env['TZ'] = tz;
+        const input = namingInputFor(zoneless, { all: {}, truncated: false });
+        expect(input.sentAt?.toISOString(), tz).to.equal('2026-11-28T14:46:13.000Z');
+        expect(input.filedAt.toISOString(), tz).to.equal('2026-11-30T09:00:00.000Z');
+        expect(makeFileName(input, { extension: '.eml', rules, folderPathLength: 0 }), tz).to.equal('20261128T144613Z No zone.eml');
+      }
+    } finally {
+      if (before === undefined) delete process.env['TZ'];
+      else process.env['TZ'] = before;
+    }
+  });
 });

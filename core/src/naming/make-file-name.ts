@@ -5,7 +5,7 @@
 import type { Filing } from '../contracts/filing.js';
 import type { PathRules } from '../contracts/path-rules.js';
 import type { MessageHeaders } from './read-message-headers.js';
-import { parseRfc5322Date } from './rfc5322-date.js';
+import { parseRfc5322Date, utcIfZoneless } from './rfc5322-date.js';
 import { NameTemplate, type NamingInput } from './name-template.js';
 import { fitFileName } from './sanitize-segment.js';
 
@@ -53,10 +53,13 @@ export function namingInputFor(filing: Filing, headers?: MessageHeaders): Naming
   return input;
 }
 
-/** An ISO 8601 string (or, leniently, an RFC 5322 date) as a Date; `undefined` when unreadable. */
+/**
+ * An ISO 8601 string (or, leniently, an RFC 5322 date) as a Date; `undefined` when unreadable. One
+ * without a time zone is UTC, not this machine's local time.
+ */
 function readInstant(value: string | undefined): Date | undefined {
   if (!value) return undefined;
-  const iso = Date.parse(value);
+  const iso = Date.parse(utcIfZoneless(value));
   if (/^\d{4}-\d{2}-\d{2}T/.test(value) && !Number.isNaN(iso)) return new Date(iso);
   return parseRfc5322Date(value);
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { parseRfc5322Date } from './rfc5322-date.js';
+import { parseRfc5322Date, utcIfZoneless } from './rfc5322-date.js';
 
 describe('parseRfc5322Date', () => {
   const iso = (v: string): string | undefined => parseRfc5322Date(v)?.toISOString();
@@ -34,5 +34,21 @@ describe('parseRfc5322Date', () => {
       expect(parseRfc5322Date(bad), bad).to.equal(undefined);
     }
     expect(parseRfc5322Date(undefined)).to.equal(undefined);
+  });
+});
+
+describe('utcIfZoneless', () => {
+  it('marks an ISO 8601 date-time without a zone as UTC and leaves everything else alone', () => {
+    for (const [input, expected] of [
+      ['2026-11-28T14:46:13', '2026-11-28T14:46:13Z'],
+      ['2026-11-28T14:46:13.250', '2026-11-28T14:46:13.250Z'],
+      ['2026-11-28T14:46', '2026-11-28T14:46Z'],
+      ['2026-11-28T144613', '2026-11-28T144613Z'],
+      ['2026-11-28T14:46:13Z', '2026-11-28T14:46:13Z'],
+      ['2026-11-28T14:46:13+01:00', '2026-11-28T14:46:13+01:00'],
+      ['2026-11-28T14:46:13-0500', '2026-11-28T14:46:13-0500'],
+      ['2026-11-28', '2026-11-28'],
+      ['Sat, 28 Nov 2026 14:46:13 +0000', 'Sat, 28 Nov 2026 14:46:13 +0000'],
+    ]) expect(utcIfZoneless(input!), input).to.equal(expected);
   });
 });

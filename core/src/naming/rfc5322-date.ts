@@ -83,6 +83,19 @@ function stripComments(value: string): string {
 
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
+/** An ISO 8601 date-time with a time but no zone designator (`Z`, `±hh`, `±hhmm`, `±hh:mm`). */
+const ZONELESS_ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}(:?\d{2}(:?\d{2}([.,]\d+)?)?)?$/;
+
+/**
+ * `text` with `Z` appended when it is an ISO 8601 date-time without a time zone, else `text` unchanged.
+ * JavaScript reads such a value as this machine's local time, so the same value would name a file
+ * differently on every host; filing-sync reads it as UTC.
+ * @public
+ */
+export function utcIfZoneless(text: string): string {
+  return ZONELESS_ISO_DATE_TIME.test(text) ? `${text}Z` : text;
+}
+
 function parseIsoFallback(text: string): Date | undefined {
   if (!ISO_DATE_TIME.test(text)) return undefined;
   const t = Date.parse(text);

@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 import type { Filing, Lease, Location, Mailbox, MessageSummary } from '@filing-sync/core';
+import { utcIfZoneless } from '@filing-sync/core/rfc5322-date';
 
 /** A reply that does not match the API; `field` names the first offending field. */
 export class WireError extends Error {
@@ -37,8 +38,9 @@ function optionalString(v: unknown, field: string): string | undefined {
   throw new WireError(field, 'a string', v);
 }
 
+/** A date-time field; one without a time zone is taken as UTC (see `utcIfZoneless`), as names and leases need. */
 function dateTime(v: unknown, field: string): string {
-  const s = string(v, field);
+  const s = utcIfZoneless(string(v, field));
   if (Number.isNaN(Date.parse(s))) throw new WireError(field, 'an ISO 8601 date-time', v);
   return s;
 }
