@@ -17,7 +17,7 @@ import { MAILPARSER_OPTIONS } from './parse-message.js';
 import { PropertyBag } from './property-bag.js';
 import { compareWithMsgReader, compareWithMsgconvert, sha256 } from './roundtrip.test.util.js';
 import { inspectCompoundFile } from './cfb-inspect.test.util.js';
-import { type MsgObject, inspectMessage, str } from './msg-inspect.test.util.js';
+import { type MsgObject, inspectMessage, int, str } from './msg-inspect.test.util.js';
 import { Tag } from './mapi-tags.js';
 
 const MsgReader = MsgReaderPackage.default;
@@ -62,6 +62,36 @@ describe('fidelity of unusual mail', function () {
     const reader = new MsgReader(msg as unknown as DataView);
     return { msg, data: reader.getFileData(), top: inspectMessage(inspectCompoundFile(msg)), reader };
   }
+
+  it('hides only the parts the HTML shows as images: not a linked PDF, nor a part whose Content-ID another one starts with', async () => {
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a4d40000000049454e44ae426082', 'hex');
+    const part = (type: string, name: string, cid: string, bytes: Buffer) => [
+      '--rel', `Content-Type: ${type}; name="${name}"`, `Content-ID: <${cid}>`, 'Content-Transfer-Encoding: base64', `Content-Disposition: inline; filename="${name}"`, '',
+      bytes.toString('base64'),
+    ];
+    const raw = mail(
+      ['From: a@example.com', 'To: b@example.com', 'Subject: inline or not', 'Date: Sat, 28 Nov 2026 14:46:13 +0000', 'MIME-Version: 1.0',
+        'Content-Type: multipart/related; boundary="rel"'],
+      [
+        '--rel', 'Content-Type: text/html; charset=utf-8', '',
+        '<p><img src="cid:img10"></p><p>See <a href="cid:contract@x">the contract</a>.</p>',
+        ...part('image/png', 'one.png', 'img1', png),
+        ...part('image/png', 'ten.png', 'img10', png),
+        ...part('application/pdf', 'contract.pdf', 'contract@x', Buffer.from('%PDF-1.4\n%%EOF\n')),
+        '--rel--', '',
+      ],
+    );
+    const { top } = await convert(raw);
+    const byName = new Map(top.attachments.map((a) => [str(a, Tag.AttachLongFilename), a]));
+    const hidden = (name: string) => int(byName.get(name)!, Tag.AttachmentHidden);
+    const flags = (name: string) => int(byName.get(name)!, Tag.AttachFlags);
+    expect(hidden('ten.png'), 'shown by <img>').to.equal(1);
+    expect(flags('ten.png')).to.equal(4);
+    for (const name of ['one.png', 'contract.pdf']) {
+      expect(hidden(name), name).to.equal(undefined);
+      expect(flags(name), name).to.equal(undefined);
+    }
+  });
 
   const replyToMail = mail(
     [

@@ -7,6 +7,7 @@
 import { extname } from 'node:path';
 import type { CfbEntry, CfbStorage } from './compound-file-writer.js';
 import { ShortNames, inventName } from './attachment-names.js';
+import { displayedContentIds } from './displayed-content-ids.js';
 import {
   ATT_RENDERED_IN_BODY,
   AttachMethod,
@@ -130,11 +131,11 @@ function messageEntries(message: ParsedMessage, embedded: boolean): CfbEntry[] {
   );
   recipients.forEach((r, i) => entries.push({ kind: 'storage', name: `__recip_version1.0_#${hex8(i)}`, children: recipientEntries(r.m, r.type, i) }));
   const shortNames = new ShortNames();
-  const htmlLower = message.html?.toLowerCase() ?? '';
+  const displayed = displayedContentIds(message.html);
   const counters = new Map<string, number>();
   attachments.forEach((a, i) => {
     const name = a.embedded ? undefined : a.filename || inventName(a.contentType, counters);
-    entries.push({ kind: 'storage', name: `__attach_version1.0_#${hex8(i)}`, children: attachmentEntries(a, i, name, shortNames, htmlLower) });
+    entries.push({ kind: 'storage', name: `__attach_version1.0_#${hex8(i)}`, children: attachmentEntries(a, i, name, shortNames, displayed) });
   });
   return entries;
 }
@@ -154,7 +155,7 @@ function recipientEntries(m: Mailbox, type: number, index: number): CfbEntry[] {
   return p.toEntries({ kind: 'recipient' });
 }
 
-function attachmentEntries(a: ParsedAttachment, index: number, name: string | undefined, shortNames: ShortNames, htmlLower: string): CfbEntry[] {
+function attachmentEntries(a: ParsedAttachment, index: number, name: string | undefined, shortNames: ShortNames, displayed: ReadonlySet<string>): CfbEntry[] {
   const p = new PropertyBag();
   p.int32(Tag.StoreSupportMask, STORE_SUPPORT_MASK, PropFlag.Readable);
   p.int32(Tag.AttachNum, index);
@@ -178,7 +179,7 @@ function attachmentEntries(a: ParsedAttachment, index: number, name: string | un
   if (a.cid) {
     p.string(Tag.AttachContentId, a.cid);
     // Hidden only when the HTML really shows it: hiding anything else would hide it from the reader.
-    if (a.related && htmlLower.includes(`cid:${a.cid.toLowerCase()}`)) {
+    if (a.related && displayed.has(a.cid.toLowerCase())) {
       p.bool(Tag.AttachmentHidden, true);
       p.int32(Tag.AttachFlags, ATT_RENDERED_IN_BODY);
     }
