@@ -8,6 +8,42 @@ describe('Engine: writing only under the lease', () => {
 
   const filing = (id: string) => testFiling(id);
 
+  it("files under a lease whose expiry this machine's clock already sees as past (a clock far ahead), taking it once", async () => {
+    const sinks = memorySinks();
+    const memory = memorySource([filing('F1'), filing('F2')]);
+    // The service's clock is 90 s behind this machine's: every 60 s grant ends 30 s "ago" here.
+    const behind = () => ({ id: 'lease-1', holder: 'test', expiresAt: new Date(Date.now() - 90_000 + 60_000) });
+    let acquired = 0;
+    const source = { ...memory, acquireLease: async () => (acquired++, behind()), renewLease: async () => behind() };
+    const states: string[] = [];
+    const engine = testEngine({ ...t, source, sinks, observer: { lease: (s: LeaseState) => states.push(s.state) } });
+    const guard = setTimeout(() => engine.stop(), 5_000);
+    try {
+      await engine.run({ once: true });
+    } finally {
+      clearTimeout(guard);
+    }
+    expect(memory.reports.map((r) => `${r.id} ${r.outcomes[0]!.outcome}`).sort()).to.deep.equal(['F1 created', 'F2 created']);
+    expect(sinks.files.size).to.be.greaterThan(0);
+    expect(acquired).to.equal(1);
+    expect(states).to.deep.equal(['held', 'released']);
+  });
+
+  it('waits a moment before taking the lease again after losing it, rather than grant after grant', async () => {
+    const memory = memorySource([filing('F1')]);
+    let acquired = 0;
+    // Every renewal is refused: the lease is lost a third of its lifetime after each grant.
+    const source = { ...memory, acquireLease: async (...a: Parameters<typeof memory.acquireLease>) => (acquired++, memory.acquireLease(...a)), renewLease: async () => { throw new LeaseLost('refused'); } };
+    const engine = testEngine({ ...t, source, sinks: memorySinks(), leaseTtlMs: 150 });
+    const running = engine.run();
+    await new Promise((r) => setTimeout(r, 1_000));
+    engine.stop();
+    await running;
+    // A grant every 50 ms without the pause; with it, one about every pause (50 ms, the test's poll interval) plus
+    // the 50 ms until the refused renewal: at most about ten in a second.
+    expect(acquired).to.be.within(2, 12);
+  });
+
   it("keeps the lease until a user's retry has been written and reported, even when asked to stop", async () => {
     let writeMs = 0;
     const sinks = memorySinks(() => new Promise((r) => setTimeout(r, writeMs)));

@@ -108,6 +108,9 @@ interface Rendition {
 
 const CHECK_TTL_MS = 60_000;
 
+/** Pause before taking the lease again after losing it (at most the poll interval). */
+const LOST_LEASE_PAUSE_MS = 1_000;
+
 /**
  * The connector: lease → poll → render → name → write → record → report, with bounded
  * concurrency per sink and retries of transient failures. Exactly-once in effect: an outcome is
@@ -174,6 +177,7 @@ export class Engine {
           await this.recoverTargets(stop);
         }
         const work = AbortSignal.any([stop, this.keeper.lost]);
+        let lost = false;
         try {
           const drained = await this.drain(lease, work, summary, !!options.once);
           if (drained && options.once) break;
@@ -187,10 +191,15 @@ export class Engine {
             await sleep(this.options.pollIntervalMs, undefined, { signal: stop }).catch(() => {});
           }
         } finally {
+          // Lost, not given back (releasing marks it lost too).
+          lost = this.keeper.lost.aborted;
           // A user's retry writes under this lease too: it ends (or is cut off with the rest) before the lease goes.
           await Promise.allSettled(this.retries);
           await this.keeper.release();
         }
+        // Not at once: a lease lost soon after every grant (a service refusing renewals) must not become a loop of
+        // grants and claims.
+        if (lost) await sleep(Math.min(LOST_LEASE_PAUSE_MS, this.options.pollIntervalMs), undefined, { signal: stop }).catch(() => {});
       }
     } finally {
       await this.deps.sinks.dispose();

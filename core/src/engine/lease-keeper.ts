@@ -16,6 +16,12 @@ export type LeaseState =
 const ACQUIRE_GRACE_MS = 2_000;
 
 /**
+ * The shortest lifetime a grant is believed to have, on this machine's clock, when it asked for at least twice
+ * that: shorter, the service's expiry and this machine's clock disagree (see {@link LeaseKeeper.noteGrant}).
+ */
+const CREDIBLE_GRANT_MS = 1_000;
+
+/**
  * Holds the tenant sync lease: acquires it (standing by while another connector has it),
  * renews it every third of its lifetime, and fires `lost` the moment a renewal is refused or
  * the lease runs out without one, so writing stops before another connector can start.
@@ -36,6 +42,8 @@ export class LeaseKeeper {
   private wallValidUntil = 0;
   /** The lifetime of the last grant: renewals and margins are counted from it, as a service may grant less. */
   private granted = 0;
+  /** The clock warning was given: it is given once, not at every grant. */
+  private clockWarned = false;
   private lostController = new AbortController();
   private renewal: Promise<void> | undefined;
   private stopRenewing = new AbortController();
@@ -215,9 +223,24 @@ export class LeaseKeeper {
   /**
    * Records a grant asked for at `asked`: its lifetime is at most what was asked for, counted from before the
    * request on both clocks.
+   *
+   * The lifetime is the service's expiry less this machine's time, so it is only as good as the two clocks'
+   * agreement. A clock ahead of the service's by a whole lifetime makes every grant look expired on arrival: the
+   * lease would be lost right after each grant, and nothing written. Then the lifetime asked for stands in (the
+   * lease is still counted on this machine's monotonic clock from before the request), and the clock is named.
    */
   private noteGrant(lease: Lease, asked: { monotonic: number; wall: number }): void {
-    this.granted = Math.min(this.ttlMs, lease.expiresAt.getTime() - asked.wall);
+    const byClocks = lease.expiresAt.getTime() - asked.wall;
+    if (byClocks < Math.min(CREDIBLE_GRANT_MS, this.ttlMs / 2)) {
+      if (!this.clockWarned) {
+        this.clockWarned = true;
+        this.logger.warn(
+          { expiresAt: lease.expiresAt.toISOString(), localTime: new Date(asked.wall).toISOString() },
+          `the filing service granted the tenant lease until ${lease.expiresAt.toISOString()}, which is already past by this machine's clock (${new Date(asked.wall).toISOString()}): this machine's clock is probably wrong; set it right (time synchronisation)`,
+        );
+      }
+      this.granted = this.ttlMs;
+    } else this.granted = Math.min(this.ttlMs, byClocks);
     this.validUntil = asked.monotonic + this.granted;
     this.wallValidUntil = asked.wall + this.granted;
   }
