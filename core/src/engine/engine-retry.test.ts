@@ -44,6 +44,19 @@ describe('Engine: default format, target checks and a user\'s retry', () => {
     expect(t.store.targets('F1')[0]!.outcome).to.equal('created');
   });
 
+  it("puts back at start a user's retry that the last run did not live to finish", async () => {
+    const f = filing('F1', 'eml');
+    t.store.beginFiling(f);
+    t.store.recordOutcome('F1', { target: 'mem:/folder', outcome: 'skipped', reason: 'No permission.' });
+    t.store.markReported('F1');
+    // The retry was asked for; the process ended before it wrote anything.
+    t.store.resetTarget('F1', 'mem:/folder');
+    // The service has the filing's outcomes: it does not deliver it again.
+    await engine(memorySource([]), memorySinks()).run({ once: true });
+    expect(t.store.targets('F1')[0]).to.include({ outcome: 'skipped' });
+    expect(t.store.targets('F1')[0]!.reason).to.match(/^The retry did not finish/);
+  });
+
   it('checks a target once for filings that start on it together, and again after a check that failed', async () => {
     const sinks = memorySinks();
     const many = Array.from({ length: 8 }, (_, i) => filing(`F${i}`, 'eml'));

@@ -163,6 +163,9 @@ export class Engine {
     const stop = this.stopController.signal;
     // What a killed run left in the spool is of no use (the store's lock makes this process its only user).
     await rm(this.options.spoolDir, { recursive: true, force: true }).catch(() => {});
+    // So is a user's retry it left half done: the target gets back what it was, to be retried again.
+    const undone = this.deps.store.restoreInterruptedRetries();
+    if (undone > 0) this.deps.logger.warn({ targets: undone }, 'retries cut short by the last stop were undone; retry them again');
     try {
       while (!stop.aborted) {
         let lease: Lease;

@@ -34,4 +34,7 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX target_outcomes_by_outcome ON target_outcomes(outcome, updated_at);
    CREATE INDEX filings_unreported ON filings(reported_at);
    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  // 2: what a target was before a user's retry put it back to pending (JSON: outcome, reason, the filing's
+  // reported_at), so that a retry a crash cut short can be undone at the next start.
+  `ALTER TABLE target_outcomes ADD COLUMN retry_of TEXT;`,
 ];

@@ -7,6 +7,7 @@ import { fork } from 'node:child_process';
 import type { Filing } from '../contracts/filing.js';
 import { ConfigError, StoreBusy, TransientError } from '../errors.js';
 import { StateStore } from './state-store.js';
+import { MIGRATIONS } from './migrations.js';
 import { openError } from './store-open-error.js';
 
 const filing = (id: string, targets = ['/a', '/b']): Filing => ({
@@ -60,6 +61,51 @@ describe('StateStore', () => {
     expect(store.targets('F2')[0]!.outcome).to.equal(null);
     expect(store.summary().unreported).to.equal(1);
     expect(store.resetTarget('F2', '/b')).to.equal(false);
+    store.close();
+  });
+
+  it('undoes at the next start a retry the process did not live to finish, and only that', () => {
+    const d = dir();
+    let store = StateStore.open(d);
+    store.beginFiling(filing('F2', ['/a']));
+    store.recordOutcome('F2', { target: '/a', outcome: 'skipped', reason: 'No permission to write to /a.' });
+    store.markReported('F2', new Date('2026-11-28T15:00:00Z'));
+    store.beginFiling(filing('F3', ['/a']));
+    store.recordOutcome('F3', { target: '/a', outcome: 'failed', reason: 'too long' });
+    store.markReported('F3');
+    // Both are retried; F3's retry ends with an outcome, F2's is cut off by a crash.
+    expect(store.resetTarget('F2', '/a')).to.equal(true);
+    expect(store.resetTarget('F3', '/a')).to.equal(true);
+    store.recordOutcome('F3', { target: '/a', outcome: 'created', path: '/a/x.eml' });
+    store.close();
+
+    store = StateStore.open(d);
+    expect(store.restoreInterruptedRetries()).to.equal(1);
+    const [f2] = store.targets('F2');
+    expect(f2!.outcome).to.equal('skipped');
+    expect(f2!.reason).to.equal('The retry did not finish: filing-sync stopped before it was written. Before: No permission to write to /a.');
+    expect(store.beginFiling(filing('F2', ['/a'])).reported, 'the service still has the skipped outcome').to.equal(true);
+    expect(store.targets('F3')[0]!.outcome).to.equal('created');
+    // Listed where the user can retry it again; nothing left to undo.
+    expect(store.recent(10, ['skipped']).map((r) => r.filingId)).to.deep.equal(['F2']);
+    expect(store.restoreInterruptedRetries()).to.equal(0);
+    store.close();
+  });
+
+  it('opens a store of the first schema, keeping its rows, and can retry them', () => {
+    const d = dir();
+    const db = new Database(join(d, 'state.sqlite'));
+    db.exec(MIGRATIONS[0]!);
+    db.pragma('user_version = 1');
+    db.prepare(`INSERT INTO filings (filing_id, tenant, location_id, location_name, first_seen_at, reported_at) VALUES ('F9', 't1', 'L1', 'Surrey Court', '2026-01-01', '2026-01-02')`).run();
+    db.prepare(`INSERT INTO target_outcomes (filing_id, target, outcome, reason, created_at, updated_at) VALUES ('F9', '/a', 'failed', 'too long', '2026-01-01', '2026-01-01')`).run();
+    db.close();
+    const store = StateStore.open(d);
+    expect(store.targets('F9')[0]).to.include({ outcome: 'failed', reason: 'too long' });
+    expect(store.restoreInterruptedRetries()).to.equal(0);
+    expect(store.resetTarget('F9', '/a')).to.equal(true);
+    expect(store.restoreInterruptedRetries()).to.equal(1);
+    expect(store.targets('F9')[0]!.outcome).to.equal('failed');
     store.close();
   });
 

@@ -195,7 +195,7 @@ export class StateStore {
   private recordOutcomeRow(filingId: string, outcome: TargetOutcome, now: Date): void {
     this.stmt(
         `UPDATE target_outcomes SET outcome = ?, path = ?, bytes = ?, hash_kind = ?, hash = ?, format = ?, reason = ?,
-           attempts = attempts + 1, updated_at = ?
+           attempts = attempts + 1, updated_at = ?, retry_of = NULL
          WHERE filing_id = ? AND target = ? AND outcome IS NULL`,
       )
       .run(
@@ -231,20 +231,57 @@ export class StateStore {
   }
 
   /**
-   * Puts a skipped or failed target back to pending (a user's "retry"), so the next delivery of
-   * the filing writes it again. Returns whether a row changed.
+   * Puts a skipped or failed target back to pending for a user's retry (the engine's `retryFiling` writes
+   * it; the service does not deliver the filing again). What it was is kept until an outcome is recorded,
+   * so that {@link StateStore.restoreInterruptedRetries} can undo a retry the process did not live to
+   * finish. Returns whether a row changed.
    */
   resetTarget(filingId: string, target: string, now = new Date()): boolean {
     const changed = this.db.transaction(() => {
+      const reportedAt = (this.stmt('SELECT reported_at FROM filings WHERE filing_id = ?').get(filingId) as { reported_at: string | null } | undefined)?.reported_at ?? null;
       const r = this.stmt(
-          `UPDATE target_outcomes SET outcome = NULL, reason = NULL, attempts = 0, last_error = NULL, updated_at = ?
+          `UPDATE target_outcomes SET retry_of = json_object('outcome', outcome, 'reason', reason, 'reportedAt', ?),
+             outcome = NULL, reason = NULL, attempts = 0, last_error = NULL, updated_at = ?
            WHERE filing_id = ? AND target = ? AND outcome IN ('skipped', 'failed')`,
         )
-        .run(now.toISOString(), filingId, target);
+        .run(reportedAt, now.toISOString(), filingId, target);
       if (r.changes > 0) this.stmt('UPDATE filings SET reported_at = NULL WHERE filing_id = ?').run(filingId);
       return r.changes > 0;
     })();
     return changed;
+  }
+
+  /**
+   * Undoes the users' retries that were under way when the process ended (a crash, a power cut): each such
+   * target gets back the outcome it had, with a reason saying the retry did not finish, and its filing counts
+   * as reported again (the service still has that outcome). Without this the target would stay pending for
+   * good: the service does not deliver a filing it has outcomes for. Call it only when no retry runs (at
+   * start). Returns how many targets it put back.
+   */
+  restoreInterruptedRetries(now = new Date()): number {
+    const rows = this.stmt('SELECT filing_id, target, retry_of FROM target_outcomes WHERE outcome IS NULL AND retry_of IS NOT NULL').all() as {
+      filing_id: string;
+      target: string;
+      retry_of: string;
+    }[];
+    if (rows.length === 0) return 0;
+    this.db.transaction(() => {
+      for (const r of rows) {
+        const was = JSON.parse(r.retry_of) as { outcome: Outcome; reason: string | null; reportedAt: string | null };
+        const reason = `The retry did not finish: filing-sync stopped before it was written.${was.reason ? ` Before: ${was.reason}` : ''}`;
+        this.stmt('UPDATE target_outcomes SET outcome = ?, reason = ?, retry_of = NULL, updated_at = ? WHERE filing_id = ? AND target = ?')
+          .run(was.outcome, reason, now.toISOString(), r.filing_id, r.target);
+        // Reported again only if nothing else of the filing is still open.
+        if (was.reportedAt) {
+          this.stmt(
+              `UPDATE filings SET reported_at = ? WHERE filing_id = ? AND reported_at IS NULL
+                 AND NOT EXISTS (SELECT 1 FROM target_outcomes WHERE filing_id = ? AND outcome IS NULL)`,
+            )
+            .run(was.reportedAt, r.filing_id, r.filing_id);
+        }
+      }
+    })();
+    return rows.length;
   }
 
   /** Counts by outcome (`pending` for targets without one). */
