@@ -31,17 +31,31 @@ describe('Engine: writing only under the lease', () => {
 
   it('waits a moment before taking the lease again after losing it, rather than grant after grant', async () => {
     const memory = memorySource([filing('F1')]);
-    let acquired = 0;
     // Every renewal is refused: the lease is lost a third of its lifetime after each grant.
-    const source = { ...memory, acquireLease: async (...a: Parameters<typeof memory.acquireLease>) => (acquired++, memory.acquireLease(...a)), renewLease: async () => { throw new LeaseLost('refused'); } };
-    const engine = testEngine({ ...t, source, sinks: memorySinks(), leaseTtlMs: 150 });
+    const source = { ...memory, renewLease: async () => { throw new LeaseLost('refused'); } };
+    const events: { state: string; at: number }[] = [];
+    let thirdGrant!: () => void;
+    const granted3 = new Promise<void>((r) => (thirdGrant = r));
+    const observer = {
+      lease: (s: LeaseState) => {
+        events.push({ state: s.state, at: performance.now() });
+        if (events.filter((e) => e.state === 'held').length === 3) thirdGrant();
+      },
+    };
+    const engine = testEngine({ ...t, source, sinks: memorySinks(), leaseTtlMs: 150, observer });
     const running = engine.run();
-    await new Promise((r) => setTimeout(r, 1_000));
+    await granted3;
     engine.stop();
     await running;
-    // A grant every 50 ms without the pause; with it, one about every pause (50 ms, the test's poll interval) plus
-    // the 50 ms until the refused renewal: at most about ten in a second.
-    expect(acquired).to.be.within(2, 12);
+    // Each grant after a loss comes at least the pause (the test engine's poll interval, 50 ms) after it.
+    const gaps: number[] = [];
+    events.forEach((e, i) => {
+      if (e.state !== 'held' || i === 0) return;
+      const lost = events.slice(0, i).reverse().find((x) => x.state === 'lost');
+      if (lost) gaps.push(e.at - lost.at);
+    });
+    expect(gaps).to.have.length.of.at.least(2);
+    for (const gap of gaps) expect(gap).to.be.at.least(45);
   });
 
   it("keeps the lease until a user's retry has been written and reported, even when asked to stop", async () => {
