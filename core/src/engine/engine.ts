@@ -620,7 +620,7 @@ export class Engine {
           return { content, extension: formatter.extension, format: formatter.name };
         } catch (err) {
           if (signal.aborted) throw err;
-          // A full disk or a lost worker is not the message's fault: the target waits rather than settle for .eml.
+          // A full disk or too many open files is this machine's trouble, not the message's: the target waits.
           if (isMachineFailure(err)) {
             throw err instanceof TransientError ? err : new TransientError(`The message could not be converted to ${format} on this machine: ${(err as Error).message}`, { cause: err });
           }
