@@ -16,8 +16,8 @@ export type LeaseState =
 const ACQUIRE_GRACE_MS = 2_000;
 
 /**
- * The shortest lifetime a grant is believed to have, on this machine's clock, when it asked for at least twice
- * that: shorter, the service's expiry and this machine's clock disagree (see {@link LeaseKeeper.noteGrant}).
+ * A grant that looks shorter than this on this machine's clock (or than half the lifetime asked for, when that is
+ * less) is not believed: the service's clock and this machine's disagree (see {@link LeaseKeeper.noteGrant}).
  */
 const CREDIBLE_GRANT_MS = 1_000;
 
