@@ -42,6 +42,8 @@ export class MicrosoftSignIn implements InteractiveCredentialProvider {
   private stale = false;
   private expiresOn: Date | undefined;
   private problem: string | undefined;
+  /** The end of the last token request, sign-in or sign-out: each waits for the one before (see {@link exclusive}). */
+  private turn: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly config: MicrosoftUserCredentials,
@@ -90,7 +92,11 @@ export class MicrosoftSignIn implements InteractiveCredentialProvider {
     return { url, codeVerifier: pkce.verifier };
   }
 
-  async finishSignIn(callback: URL, codeVerifier: string, redirectUri: string): Promise<void> {
+  finishSignIn(callback: URL, codeVerifier: string, redirectUri: string): Promise<void> {
+    return this.exclusive(() => this.redeem(callback, codeVerifier, redirectUri));
+  }
+
+  private async redeem(callback: URL, codeVerifier: string, redirectUri: string): Promise<void> {
     let result;
     try {
       result = await this.app.acquireTokenByCode({ code: callback.searchParams.get('code') ?? '', codeVerifier, redirectUri, scopes: this.scopes });
@@ -111,8 +117,12 @@ export class MicrosoftSignIn implements InteractiveCredentialProvider {
    * Rejects with AuthError when nobody is signed in or the refresh is refused (interaction
    * required), TransientError when the identity platform cannot be reached.
    */
-  async get(_request: CredentialRequest, signal?: AbortSignal): Promise<Credential> {
+  get(_request: CredentialRequest, signal?: AbortSignal): Promise<Credential> {
     signal?.throwIfAborted();
+    return this.exclusive(() => this.token());
+  }
+
+  private async token(): Promise<Credential> {
     const account = await this.account();
     if (!account) throw signInNeeded(this.label, 'nobody is signed in');
     const forceRefresh = this.stale;
@@ -149,12 +159,28 @@ export class MicrosoftSignIn implements InteractiveCredentialProvider {
     };
   }
 
-  async signOut(): Promise<void> {
+  signOut(): Promise<void> {
+    return this.exclusive(() => this.forget());
+  }
+
+  private async forget(): Promise<void> {
     const cache = this.app.getTokenCache();
     for (const a of await cache.getAllAccounts()) await cache.removeAccount(a);
     await this.vault.delete(this.name);
     this.expiresOn = undefined;
     this.logger.info({ account: this.name }, 'signed out');
+  }
+
+  /**
+   * Runs `work` after the token requests, sign-ins and sign-outs before it have ended. A refresh under way puts its
+   * account back into MSAL's cache when it ends: run beside a sign-out, it would undo it (the page would still say
+   * signed in, and tokens be handed out). A sign-out therefore waits for a refresh under way, at most as long as
+   * the identity platform takes to answer it.
+   */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(work, work);
+    this.turn = run.catch(() => undefined);
+    return run;
   }
 
   private async account(): Promise<AccountInfo | undefined> {

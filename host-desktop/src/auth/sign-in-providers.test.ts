@@ -96,6 +96,29 @@ describe('interactive sign-in providers against the API doubles', function () {
     });
   });
 
+  it('Microsoft: a sign-out while a refresh is under way stays signed out, in the vault and in memory', async () => {
+    // Every answer of this identity platform takes 300 ms: the refresh is still on its way when the user signs out.
+    const slow = await GraphDouble.start({ latencyMs: 300 });
+    try {
+      const clientId = 'desktop-app';
+      slow.identity.register({ tenantId: 'organizations', clientId });
+      const p = new MicrosoftSignIn({ clientId, tenantId: 'organizations', authorityHost: slow.url, scopes: ['Files.ReadWrite.All'] }, vault, logger);
+      const start = await p.startSignIn(REDIRECT, 'state-slow');
+      await p.finishSignIn(await authorize(start.url), start.codeVerifier, REDIRECT);
+      p.invalidate();
+      const refreshed = p.get({ resource: 'microsoft-graph' });
+      await new Promise((r) => setTimeout(r, 50));
+      await p.signOut();
+      // The refresh asked for before the sign-out may end either way; what it brings back must not stay.
+      await refreshed.catch(() => undefined);
+      expect(await vault.get('microsoft-user')).to.equal(undefined);
+      expect((await p.status()).signedIn).to.equal(false);
+      await p.get({ resource: 'microsoft-graph' }).then(() => expect.fail('signed out, yet a token'), (e: unknown) => expect(e).to.be.instanceOf(AuthError));
+    } finally {
+      await slow.close();
+    }
+  });
+
   describe('Box (openid-client, single-use refresh tokens)', () => {
     let box: BoxDouble;
     before(async () => {
