@@ -60,5 +60,8 @@ describe('urlForDisplay', () => {
     expect(urlForDisplay('https://filing.example.com/a@b')).to.equal('"https://[redacted]@b"');
     expect(urlForDisplay('https://filing.example.com/v1 and text@x')).to.equal('"https://filing.example.com/v1 and text@x"');
     expect(urlForDisplay('not a url')).to.equal('"not a url"');
+    // A password with a space, and a scheme missing its colon: still blanked.
+    expect(urlForDisplay('https://admin:pw x@host/')).to.equal('"https://[redacted]@host/"');
+    expect(urlForDisplay('https//admin:hunter2@host/')).to.equal('"https//[redacted]@host/"');
   });
 });

@@ -33,6 +33,21 @@ describe('validateConfig', () => {
     }
   });
 
+  it('never echoes the password of a URL it refuses, even under a key not marked secret', () => {
+    const sourceSchema = Type.Object({ url: Type.String({ pattern: '^https?://' }) });
+    for (const url of ['ftp://admin:hunter2secret@host', 'https//admin:hunter2secret@host', 'ftp://admin:hunter2 secret@host']) {
+      try {
+        validateConfig({ source: { url } }, [{ path: 'source', schema: sourceSchema }]);
+        expect.fail('should have thrown');
+      } catch (err) {
+        expect(err).to.be.instanceOf(ConfigError);
+        expect((err as ConfigError).issues[0]!.key).to.equal('source.url');
+        expect((err as Error).message, url).not.to.include('hunter2');
+        expect((err as Error).message, url).to.include('[redacted]@host');
+      }
+    }
+  });
+
   it('fills in defaults', () => {
     const config: Record<string, unknown> = {};
     validateConfig(config, [{ path: '', schema: ConnectorConfigSchema }]);

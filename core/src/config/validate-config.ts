@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { TSchema } from '@sinclair/typebox';
 import { ConfigError, type ConfigIssue } from '../errors.js';
+import { withoutUserInfo } from './url-for-display.js';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;
@@ -234,7 +235,8 @@ function kindOf(v: unknown, hide: boolean): string | undefined {
   if (Array.isArray(v)) return `a list of ${v.length} item${v.length === 1 ? '' : 's'}`;
   if (typeof v === 'object') return 'an object';
   if (hide) return typeof v === 'string' ? 'a string' : typeof v === 'number' ? 'a number' : typeof v === 'boolean' ? 'true or false' : 'a value';
-  const s = JSON.stringify(v);
+  // A URL's password is a secret wherever it is written, whether or not its key is marked as one.
+  const s = JSON.stringify(typeof v === 'string' ? withoutUserInfo(v) : v);
   return s === undefined ? undefined : s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
