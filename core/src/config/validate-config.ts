@@ -189,6 +189,9 @@ function toIssue(base: string, e: ErrorObject, root: unknown, secretKeys: Set<st
     (e.parentSchema as Record<string, unknown> | undefined)?.['x-secret'] === true || segs.some((s) => secretKeys.has(s));
   const value = segs.reduce<unknown>((v, s) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[s] : undefined), root);
   const found = secret && value !== null && typeof value !== 'object' && value !== undefined ? HIDDEN : kindOf(value, false);
+  // A schema may say in words what its pattern or format means (`x-expected`): "an absolute folder path", not a regex.
+  const said = (e.parentSchema as Record<string, unknown> | undefined)?.['x-expected'];
+  if (typeof said === 'string' && (e.keyword === 'pattern' || e.keyword === 'format')) return { key, expected: said, found };
   switch (e.keyword) {
     case 'required':
       return { key: join(String(e.params['missingProperty'])), expected: 'a value (it is required)' };

@@ -5,8 +5,9 @@ import { toOverrides } from './run-options.js';
 describe('toOverrides', () => {
   it('resolves path flags against the current folder, where they were typed', () => {
     const cwd = resolve('/home/ops/work');
-    const byKey = Object.fromEntries(toOverrides({ stateDir: 'state', license: '../acme.lic', tenant: 'demo' }, cwd).map((o) => [o.key, o.value]));
+    const byKey = Object.fromEntries(toOverrides({ stateDir: 'state', license: '../acme.lic', tenant: 'demo', allowRoot: ['./out', '/srv/projects'] }, cwd).map((o) => [o.key, o.value]));
     expect(byKey['stateDir']).to.equal(join(cwd, 'state'));
+    expect(byKey['sinks.filesystem.allowedRoots']).to.deep.equal([join(cwd, 'out'), resolve('/srv/projects')]);
     expect(byKey['license']).to.equal(resolve(cwd, '../acme.lic'));
     expect(byKey['source.tenant']).to.equal('demo');
   });

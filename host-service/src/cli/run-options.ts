@@ -41,7 +41,7 @@ export function toOverrides(o: RunOptions, cwd: string = process.cwd()): ConfigO
     { key: 'stateDir', value: path(o.stateDir) },
     { key: 'log.level', value: o.logLevel },
     { key: 'license', value: path(o.license) },
-    ...(o.allowRoot?.length ? [{ key: 'sinks.filesystem.allowedRoots', value: o.allowRoot, append: true }] : []),
+    ...(o.allowRoot?.length ? [{ key: 'sinks.filesystem.allowedRoots', value: o.allowRoot.map((r) => resolve(cwd, r)), append: true }] : []),
   ];
 }
 

@@ -8,13 +8,17 @@ import { ConfigError, Type, type ConfigIssue, type Static } from '@filing-sync/c
 /** Partials younger than this are left alone by {@link cleanupPartials} (another writer may own them). */
 export const DEFAULT_PARTIAL_MAX_AGE_MINUTES = 10;
 
+/** An absolute path on some platform: `/…`, `D:\…` or `D:/…`, `\\server\share` or `//server/share`. */
+const ABSOLUTE_PATH = '^(?:/|[A-Za-z]:[\\\\/]|\\\\\\\\)';
+
 /**
  * Schema of the filesystem sink's config section.
  * @public
  */
 export const FilesystemSinkConfigSchema = Type.Object(
   {
-    allowedRoots: Type.Array(Type.String({ minLength: 1 }), {
+    // Checked when the config is read, before anything runs: a relative root would otherwise fail every filing.
+    allowedRoots: Type.Array(Type.String({ minLength: 1, pattern: ABSOLUTE_PATH, 'x-expected': 'an absolute folder path (D:\\Projects, \\\\server\\share or /srv/projects)' }), {
       default: [],
       description:
         'Absolute folders that filesystem targets must be under (also `--allow-root DIR`, repeatable). ' +

@@ -7,7 +7,8 @@ import { container } from 'tsyringe';
 import { ConfigError, PLUGIN_API_VERSION, PermissionDenied, SinkFactory, type SinkFactory as SinkFactoryType } from '@filing-sync/core';
 import { silentLogger, staticCredentials } from '@filing-sync/conformance';
 import { findAllowedRoot, isInside } from './allowed-roots.js';
-import { readFilesystemSinkConfig } from './filesystem-config.js';
+import { FilesystemSinkConfigSchema, readFilesystemSinkConfig } from './filesystem-config.js';
+import { validateConfig } from '@filing-sync/core';
 import { FilesystemSink } from './filesystem-sink.js';
 import { FilesystemSinkFactory } from './filesystem-sink-factory.js';
 import { register } from './index.js';
@@ -95,5 +96,24 @@ describe('allowed roots', () => {
     expect(isInside('/anything', '/', p)).to.equal(true);
     expect(findAllowedRoot('/srv/projects/a/b', ['/srv', '/srv/projects', '/opt'], p)).to.equal('/srv/projects');
     expect(findAllowedRoot('/home/x', ['/srv'], p)).to.equal(undefined);
+  });
+});
+
+describe('filesystem sink config, checked before anything runs', () => {
+  it('refuses a relative allowed root when the config is read, naming it, rather than failing every filing later', () => {
+    for (const root of ['out', './out', '\\Projects']) {
+      try {
+        validateConfig({ sinks: { filesystem: { allowedRoots: ['/srv/projects', root] } } }, [{ path: 'sinks.filesystem', schema: FilesystemSinkConfigSchema }]);
+        expect.fail(`${root} was accepted`);
+      } catch (err) {
+        expect(err, root).to.be.instanceOf(ConfigError);
+        const [issue] = (err as ConfigError).issues;
+        expect(issue!.key, root).to.equal('sinks.filesystem.allowedRoots.1');
+        expect(issue!.expected).to.match(/^an absolute folder path/);
+      }
+    }
+    for (const root of ['/srv/projects', 'D:\\Projects', 'D:/Projects', '\\\\fs01\\projects', '//fs01/projects']) {
+      validateConfig({ sinks: { filesystem: { allowedRoots: [root] } } }, [{ path: 'sinks.filesystem', schema: FilesystemSinkConfigSchema }]);
+    }
   });
 });
