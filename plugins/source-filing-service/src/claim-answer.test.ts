@@ -56,19 +56,31 @@ describe('readClaimAnswer', () => {
       [form([['page', 'application/json', PAGE], ['items[0].content', 'message/rfc822', 'A'], ['page', 'application/json', JSON.stringify({ items: [{ id: 'F2' }, { id: 'F1' }] })]]), TYPE, /^page: expected one part, found "a second one"/],
       // items[01] would be a second name for items[1].
       [form([['page', 'application/json', PAGE], ['items[1].content', 'message/rfc822', 'x'], ['items[01].content', 'message/rfc822', 'y']]), TYPE, /^\(part name\): expected page or items\[N\]\.content, found "items\[01\]\.content"/],
-      [form([['page', 'application/json', PAGE], ['items[0].content', 'message/rfc822', '']]), TYPE, /^items\[0\]\.content: expected a message, found "no bytes"/],
-      [Buffer.from('{"items":[{"id":"F1","content":""}]}'), 'application/json', /^items\[0\]\.content: expected the message in base64, found "an empty string"/],
       [form([['page', 'application/json', '{"items":']]), TYPE, /^page: expected JSON/],
       [form([['page', 'application/json', PAGE], ['attachment', 'message/rfc822', 'x']]), TYPE, /^\(part name\): expected page or items\[N\]\.content, found "attachment"/],
-      [form([['page', 'application/json', PAGE], ['items[0].content', 'text/plain', 'x']]), TYPE, /^items\[0\]\.content \(Content-Type\): expected message\/rfc822/],
-      [form([['page', 'application/json', PAGE], ['items[0].content', 'message/rfc822', 'x'.repeat(1001)]]), TYPE, /^items\[0\]\.content: expected a message of at most 1000 bytes/],
-      [form([['page', 'application/json', PAGE], ['items[0].content', 'message/rfc822', 'x'], ['items[0].content', 'message/rfc822', 'y']]), TYPE, /^items\[0\]\.content: expected one part/],
-      [form([['page', 'application/json', PAGE], ['items[2].content', 'message/rfc822', 'x']]), TYPE, /^items\[2\]\.content: expected the message of one of the 2 filings in the page, found "a part for no filing"/],
       [form([['page', 'application/json', PAGE], ['items[0].content', 'message/rfc822', 'x']], ''), TYPE, /^\(body\): expected a complete multipart\/form-data answer/],
-      [Buffer.from('{"items":[{"id":"F1","content":"not base64!"}]}'), 'application/json', /^items\[0\]\.content: expected the message in base64/],
       [Buffer.from('{"items":'), 'application/json', /^\(body\): expected JSON/],
       [Buffer.from('<html></html>'), 'text/html', /^\(Content-Type\): expected application\/json or multipart\/form-data, found "text\/html"/],
     ];
     for (const [body, type, expected] of cases) expect((await failure(readClaimAnswer(body, type, 1000))).message).to.match(expected);
+  });
+
+  it('leaves out a message it cannot use, naming why, and keeps the others: one bad message does not hold up the claim', async () => {
+    const good = 'Subject: good\r\n\r\nbody';
+    const cases: [Buffer, string, number, RegExp][] = [
+      [form([['page', 'application/json', PAGE], ['items[0].content', 'message/rfc822', ''], ['items[1].content', 'message/rfc822', good]]), TYPE, 0, /^items\[0\]\.content: expected a message, found "no bytes"/],
+      [form([['page', 'application/json', PAGE], ['items[0].content', 'text/plain', 'x'], ['items[1].content', 'message/rfc822', good]]), TYPE, 0, /^items\[0\]\.content \(Content-Type\): expected message\/rfc822/],
+      [form([['page', 'application/json', PAGE], ['items[0].content', 'message/rfc822', 'x'.repeat(1001)], ['items[1].content', 'message/rfc822', good]]), TYPE, 0, /^items\[0\]\.content: expected a message of at most 1000 bytes/],
+      [form([['page', 'application/json', PAGE], ['items[1].content', 'message/rfc822', good], ['items[0].content', 'message/rfc822', 'x'], ['items[0].content', 'message/rfc822', 'y']]), TYPE, 0, /^items\[0\]\.content: expected one part/],
+      [form([['page', 'application/json', PAGE], ['items[1].content', 'message/rfc822', good], ['items[2].content', 'message/rfc822', 'x']]), TYPE, 2, /^items\[2\]\.content: expected the message of one of the 2 filings in the page, found "a part for no filing"/],
+      [Buffer.from(JSON.stringify({ items: [{ id: 'F1', content: '' }, { id: 'F2', content: Buffer.from(good).toString('base64') }] })), 'application/json', 0, /^items\[0\]\.content: expected the message in base64, found "an empty string"/],
+      [Buffer.from(JSON.stringify({ items: [{ id: 'F1', content: 'not base64!' }, { id: 'F2', content: Buffer.from(good).toString('base64') }] })), 'application/json', 0, /^items\[0\]\.content: expected the message in base64/],
+    ];
+    for (const [body, type, bad, why] of cases) {
+      const answer = await readClaimAnswer(body, type, 1000);
+      expect(answer.contents.has(bad), String(why)).to.equal(false);
+      expect(answer.unusable.get(bad)?.message, String(why)).to.match(why);
+      expect(answer.contents.get(1)?.toString(), String(why)).to.equal(good);
+    }
   });
 });

@@ -15,6 +15,11 @@ export interface ClaimAnswer {
   page: unknown;
   /** Inline messages, keyed by the index of their filing in `page.items`. */
   contents: Map<number, Buffer>;
+  /**
+   * Inline messages that were there but not usable (empty, too long, not `message/rfc822`, not base64, sent
+   * twice), by index: their filings are still claimed, and their messages fetched on their own instead.
+   */
+  unusable: Map<number, WireError>;
 }
 
 /** The largest `page` part read: 1000 filings with long subjects and many targets stay far below it. */
@@ -24,9 +29,10 @@ const PAGE_MAX_BYTES = 16 * 1024 * 1024;
 const CONTENT_PART = /^items\[(0|[1-9]\d{0,3})\]\.content$/;
 
 /**
- * Parses `body`, given with its `Content-Type`. Inline messages longer than `maxContentBytes` (what
- * the claim asked for) are refused. Rejects with {@link WireError} naming the part or field that does
- * not match the API.
+ * Parses `body`, given with its `Content-Type`. An inline message that cannot be used (longer than
+ * `maxContentBytes`, what the claim asked for; empty; of another type; not base64) is left out and
+ * listed in `unusable`. Rejects with {@link WireError} naming the part or field when the answer as a
+ * whole does not match the API (no page, parts out of order, a body cut off).
  */
 export async function readClaimAnswer(body: Buffer, contentType: string, maxContentBytes: number): Promise<ClaimAnswer> {
   if (/^multipart\/form-data\s*;/i.test(contentType)) return readMultipart(body, contentType, maxContentBytes);
@@ -38,14 +44,20 @@ export async function readClaimAnswer(body: Buffer, contentType: string, maxCont
     throw new WireError('(body)', 'JSON', `${body.length} bytes that do not parse`);
   }
   const contents = new Map<number, Buffer>();
+  const unusable = new Map<number, WireError>();
   const items = (page as { items?: unknown } | null)?.items;
   if (Array.isArray(items)) {
     items.forEach((item, i) => {
-      const bytes = item !== null && typeof item === 'object' ? readInlineContent(item, `items[${i}]`) : undefined;
-      if (bytes) contents.set(i, bytes);
+      try {
+        const bytes = item !== null && typeof item === 'object' ? readInlineContent(item, `items[${i}]`) : undefined;
+        if (bytes) contents.set(i, bytes);
+      } catch (err) {
+        if (!(err instanceof WireError)) throw err;
+        unusable.set(i, err);
+      }
     });
   }
-  return { page, contents };
+  return { page, contents, unusable };
 }
 
 function readMultipart(body: Buffer, contentType: string, maxContentBytes: number): Promise<ClaimAnswer> {
@@ -53,6 +65,12 @@ function readMultipart(body: Buffer, contentType: string, maxContentBytes: numbe
     let page: unknown;
     let sawPage = false;
     const contents = new Map<number, Buffer>();
+    const unusable = new Map<number, WireError>();
+    /** One message part that cannot be used: its filing's message is fetched on its own. */
+    const drop = (index: number, err: WireError) => {
+      contents.delete(index);
+      if (!unusable.has(index)) unusable.set(index, err);
+    };
     const seen = new Set<string>();
     let failed: WireError | undefined;
     const fail = (err: WireError) => (failed ??= err);
@@ -84,17 +102,21 @@ function readMultipart(body: Buffer, contentType: string, maxContentBytes: numbe
       if (index === undefined) fail(new WireError('(part name)', 'page or items[N].content', name));
       // The API sends the page first, so that every message part can be checked against the filings it lists.
       else if (!sawPage) fail(new WireError(name, 'a part after the page', 'a part before it'));
-      else if (seen.has(name)) fail(new WireError(name, 'one part', 'a second one'));
+      const twice = seen.has(name);
       seen.add(name);
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('error', (err: Error) => reject(new WireError('(body)', 'a complete multipart/form-data answer', err.message)));
       stream.on('end', () => {
-        if (stream.truncated) fail(new WireError(name, `a message of at most ${maxContentBytes} bytes (the size asked for)`, 'a longer one'));
-        else if (chunks.length === 0) fail(new WireError(name, 'a message', 'no bytes'));
-        else if (!/^message\/rfc822\b/i.test(mimeType)) fail(new WireError(`${name} (Content-Type)`, 'message/rfc822', mimeType));
+        if (index === undefined) return;
+        const i = Number(index);
+        // A problem with one message is that message's: the other filings of the claim are not held up by it.
+        if (twice) drop(i, new WireError(name, 'one part', 'a second one'));
+        else if (stream.truncated) drop(i, new WireError(name, `a message of at most ${maxContentBytes} bytes (the size asked for)`, 'a longer one'));
+        else if (chunks.length === 0) drop(i, new WireError(name, 'a message', 'no bytes'));
+        else if (!/^message\/rfc822\b/i.test(mimeType)) drop(i, new WireError(`${name} (Content-Type)`, 'message/rfc822', mimeType));
         // Copied out of the answer: a view would keep the whole answer in memory for as long as one message lives.
-        else if (index !== undefined) contents.set(Number(index), Buffer.concat(chunks));
+        else if (!unusable.has(i)) contents.set(i, Buffer.concat(chunks));
       });
     });
     parser.on('error', (err: unknown) => reject(new WireError('(body)', 'a complete multipart/form-data answer', (err as Error).message)));
@@ -103,8 +125,8 @@ function readMultipart(body: Buffer, contentType: string, maxContentBytes: numbe
       if (!sawPage) return reject(new WireError('page', 'a part with the JSON page', 'nothing'));
       const items = (page as { items?: unknown } | null)?.items;
       const count = Array.isArray(items) ? items.length : 0;
-      for (const i of contents.keys()) if (i >= count) return reject(new WireError(`items[${i}].content`, `the message of one of the ${count} filings in the page`, 'a part for no filing'));
-      resolve({ page, contents });
+      for (const i of contents.keys()) if (i >= count) drop(i, new WireError(`items[${i}].content`, `the message of one of the ${count} filings in the page`, 'a part for no filing'));
+      resolve({ page, contents, unusable });
     });
     parser.end(body);
   });

@@ -291,6 +291,48 @@ describe('FilingServiceSource against the filing-service double', () => {
       expect(err.message).to.contain('503');
     });
 
+    it('claims every filing when one inline message is unusable, fetching that one on its own; a claim answer cut off is transient', async () => {
+      const B = 'b0undary';
+      const location = { id: 'L1', name: 'Mill Lane', format: 'eml', targets: ['/srv/x'] };
+      const item = (id: string) => ({ id, tenant: 't1', location, filedAt: '2026-11-28T14:46:13Z', message: { subject: id } });
+      const page = JSON.stringify({ items: [item('F1'), item('F2')], reservedUntil: '2026-11-28T15:00:00Z' });
+      const part = (name: string, type: string, body: string) => `--${B}\r\nContent-Disposition: form-data; name="${name}"\r\nContent-Type: ${type}\r\n\r\n${body}\r\n`;
+      let cutOff = false;
+      const fetched: string[] = [];
+      const server = createServer((req, res) => {
+        req.resume();
+        if (req.url?.endsWith('/claims')) {
+          const body = part('page', 'application/json', page) + part('items[0].content', 'text/plain', 'not a message') + part('items[1].content', 'message/rfc822', 'Subject: F2\r\n\r\nx') + `--${B}--\r\n`;
+          res.writeHead(200, { 'content-type': `multipart/form-data; boundary=${B}` });
+          res.end(cutOff ? body.slice(0, body.length - 40) : body);
+          return;
+        }
+        fetched.push(req.url ?? '');
+        res.writeHead(200, { 'content-type': 'message/rfc822' });
+        res.end('Subject: F1\r\n\r\nfetched on its own');
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const source = fx.source({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, inlineContentMaxBytes: 100_000, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 } });
+        const lease: Lease = { id: 'L', holder: 'h', expiresAt: new Date(Date.now() + 60_000) };
+        const filings = await source.poll(lease, 10);
+        expect(filings.map((f) => f.id)).to.deep.equal(['F1', 'F2']);
+        expect(await text(await source.content(lease, filings[1]!))).to.equal('Subject: F2\r\n\r\nx');
+        expect(fetched, 'F2 came with the claim').to.deep.equal([]);
+        expect(await text(await source.content(lease, filings[0]!))).to.equal('Subject: F1\r\n\r\nfetched on its own');
+        expect(fetched).to.have.length(1);
+        expect(fetched[0]).to.match(/\/filings\/F1\/content$/);
+
+        cutOff = true;
+        const err = await rejection(source.poll(lease, 10));
+        expect(err).to.be.instanceOf(TransientError);
+        expect(err.message).to.match(/claim: unreadable reply/);
+      } finally {
+        server.closeAllConnections();
+        server.close();
+      }
+    });
+
     for (const encoding of ['identity', 'gzip']) {
       it(`fails a message body that stalls with TransientError (${encoding})`, async () => {
         // The body starts, then nothing more comes: a hung proxy or a stuck service.
@@ -463,11 +505,11 @@ describe('FilingServiceSource against the filing-service double', () => {
       expect(await text(await source.content(lease, filings[1]!))).to.equal(message(3));
     });
 
-    it('refuses a multipart answer that does not match the API, naming the part', async () => {
+    it('refuses a multipart answer that does not match the API, naming the part, as a passing failure: its filings come back', async () => {
       const source = await serviceAnswering('multipart/form-data; boundary=xyz', '--xyz\r\nContent-Disposition: form-data; name="items[0].content"\r\nContent-Type: message/rfc822\r\n\r\nx\r\n--xyz--\r\n');
       const err = await rejection(source.poll(lease, 10));
-      expect(err).to.be.instanceOf(PermanentError);
-      expect(err.message).to.equal('Filing service claim: unexpected reply: items[0].content: expected a part after the page, found "a part before it".');
+      expect(err).to.be.instanceOf(TransientError);
+      expect(err.message).to.equal('Filing service claim: unreadable reply: items[0].content: expected a part after the page, found "a part before it".');
     });
   });
 });

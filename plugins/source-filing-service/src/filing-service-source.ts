@@ -130,11 +130,14 @@ export class FilingServiceSource implements Source {
       },
       signal,
     );
-    const { page, contents } = inline
+    const { page, contents, unusable } = inline
       ? await readClaimAnswer(res.data, String(res.headers['content-type'] ?? ''), inlineContentMaxBytes).catch((err: unknown) => {
-          throw unexpectedReply('claim', err);
+          // Most often an answer cut off on its way. Its filings stay reserved and come back; ending the connector
+          // over it would stop the whole tenant's filing.
+          if (err instanceof WireError) throw new TransientError(`Filing service claim: unreadable reply: ${err.message}.`, { cause: err });
+          throw err;
         })
-      : { page: res.data as unknown, contents: new Map<number, Buffer>() };
+      : { page: res.data as unknown, contents: new Map<number, Buffer>(), unusable: new Map<number, WireError>() };
     const { items } = this.read('claim', () => readPage(page));
     // The engine claims the next batch while it finishes this one; anything older is of no use.
     const claim = ++this.claims;
@@ -146,6 +149,8 @@ export class FilingServiceSource implements Source {
       filings.push(filing);
       const bytes = contents.get(i);
       if (bytes) this.inline.set(filing.id, { bytes, claim });
+      const problem = unusable.get(i);
+      if (problem) this.logger.warn({ filing: filing.id, problem: problem.message }, 'the message sent with the claim cannot be used; it is fetched on its own');
     });
     return filings;
   }
