@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { WireError, readFiling, readLease, readReportResults } from './wire.js';
+import { WireError, readFiling, readLease, readLocation, readReportResults } from './wire.js';
 
 describe('readReportResults', () => {
   it('pairs each result with the report sent at its place, and refuses results for other filings', () => {
@@ -42,5 +42,14 @@ describe('date-times from the service', () => {
   it('refuses one that is no date, naming the field', () => {
     expect(() => readFiling({ id: 'F1', tenant: 't1', filedAt: 'yesterday', location: { id: 'L1', name: 'n', format: 'eml', targets: [] } }, 'items[3]'))
       .to.throw(WireError, /^items\[3\]\.filedAt: expected an ISO 8601 date-time/);
+  });
+});
+
+describe('readLocation', () => {
+  it('reads a location whose format the service leaves empty or out, for the connector\'s default format to apply', () => {
+    expect(readLocation({ id: 'L1', name: 'Mill Lane', format: '', targets: ['/x'] }, 'location').format).to.equal('');
+    expect(readLocation({ id: 'L1', name: 'Mill Lane', targets: ['/x'] }, 'location').format).to.equal('');
+    expect(readLocation({ id: 'L1', name: 'Mill Lane', format: 'msg', targets: ['/x'] }, 'location').format).to.equal('msg');
+    expect(() => readLocation({ id: 'L1', name: 'Mill Lane', format: 3, targets: ['/x'] }, 'items[0].location')).to.throw(WireError, /^items\[0\]\.location\.format: expected a string/);
   });
 });

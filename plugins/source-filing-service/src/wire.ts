@@ -99,7 +99,8 @@ export function readLocation(v: unknown, field: string): Location {
   return {
     id: string(o.id, `${field}.id`),
     name: string(o.name, `${field}.name`),
-    format: string(o.format, `${field}.format`),
+    // Empty or absent: the connector's `defaultFormat` applies.
+    format: optionalString(o.format, `${field}.format`) ?? '',
     targets: array(o.targets, `${field}.targets`).map((t, i) => string(t, `${field}.targets[${i}]`)),
   };
 }
