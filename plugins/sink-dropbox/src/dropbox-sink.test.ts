@@ -10,6 +10,7 @@ import {
   PermissionDenied,
   type Sink,
   SinkFactory,
+  TargetMissing,
   TransientError,
 } from '@filing-sync/core';
 import { DropboxDouble, trustTestCertificate } from '@filing-sync/doubles';
@@ -100,6 +101,15 @@ describe('Dropbox sink against the Dropbox API double', function () {
     expect(other.created).to.equal(false);
     if (!other.created) expect(other.existing?.hash).to.not.equal(await new BufferContent(Buffer.from('different')).digest('dropbox'));
     expect(double.file('/Projects/A/x.eml')!.content.equals(original)).to.equal(true);
+  });
+
+  it('calls the target missing, not the name taken, when a file stands where its folder should be', async () => {
+    const sink = await sinkFor('dropbox:/Projects/A');
+    double.putFile('/Projects/A', Buffer.from('a file, not a folder'));
+    expect(await sink.check()).to.equal('missing');
+    const err = await sink.create('x.eml', new BufferContent(Buffer.from('m')), { modifiedAt: SENT }).then(() => undefined, (e: unknown) => e);
+    expect(err).to.be.instanceOf(TargetMissing);
+    expect((err as Error).message).to.match(/file stands where a folder of dropbox:\/Projects\/A should be/);
   });
 
   it('stats files case-insensitively and answers undefined for a missing name', async () => {

@@ -13,6 +13,7 @@ import {
   type TargetAccess,
   AuthError,
   PermanentError,
+  TargetMissing,
   TransientError,
   dropboxContentHash,
   readRange,
@@ -141,7 +142,12 @@ export class DropboxSink implements Sink {
         : await this.uploadSession(commit, content, options.signal);
       return { created: true, entry: toEntry({ '.tag': 'file', ...meta }) };
     } catch (err) {
-      if (/^path\/conflict\//.test(dropboxErrorSummary(err))) {
+      const summary = dropboxErrorSummary(err);
+      // A file where a folder of the path should be: the target is missing (as check() says), not the name taken.
+      if (/^path\/conflict\/file_ancestor\b/.test(summary)) {
+        throw new TargetMissing(`A file stands where a folder of ${this.displayPath} should be.`, { cause: err });
+      }
+      if (/^path\/conflict\/(file|folder)\b/.test(summary)) {
         const existing = await this.stat(name, options.signal);
         return existing ? { created: false, existing } : { created: false };
       }

@@ -381,8 +381,9 @@ export class DropboxDouble {
     let used = 0;
     for (const f of this.files.values()) used += f.content.length;
     if (used + content.length > this.quotaBytes) return { error: 'insufficient_space', reason: { '.tag': 'insufficient_space' } };
+    // WriteConflictError.file_ancestor: a file where a parent folder would have to be made.
     for (let p = parentOf(path); p !== ''; p = parentOf(p)) {
-      if (this.files.has(key(ns, p))) return { error: 'conflict/file', reason: { '.tag': 'conflict', conflict: { '.tag': 'file' } } };
+      if (this.files.has(key(ns, p))) return { error: 'conflict/file_ancestor', reason: { '.tag': 'conflict', conflict: { '.tag': 'file_ancestor' } } };
     }
     this.ensureParents(ns, path);
     const file = makeFile(path, content, typeof arg.client_modified === 'string' ? arg.client_modified : new Date().toISOString().replace(/\.\d+Z$/, 'Z'));
