@@ -51,6 +51,14 @@ export class FolderCache {
     return id;
   }
 
+  /**
+   * The id of `folder` when it is known (or being found out), without creating anything: `undefined` otherwise.
+   * Resolves to `undefined`, never rejects, when finding it out fails.
+   */
+  async known(driveKey: string, folder: readonly string[]): Promise<string | undefined> {
+    return this.ids.get(this.key(driveKey, folder))?.catch(() => undefined);
+  }
+
   /** Forgets what is known about `folder` and the folders below it (e.g. after a 404). Never throws. */
   forget(driveKey: string, folder: readonly string[]): void {
     const prefix = this.key(driveKey, folder);

@@ -89,6 +89,16 @@ describe('OneDrive sink against the Graph double', function () {
   });
 
   describe('folders', () => {
+    it('finds a taken name in the folder it writes to, also after a user renamed that folder', async () => {
+      expect((await placeFile(sink, 'm.eml', new BufferContent(Buffer.from('one')), { modifiedAt: SENT })).outcome).to.equal('created');
+      // Renamed in OneDrive: its id, which the sink writes to, stays the same.
+      drive().walk(drive().rootId, ['Projects', 'Surrey Court'])!.name = 'Surrey Court (archived)';
+      expect((await placeFile(sink, 'm.eml', new BufferContent(Buffer.from('one')), { modifiedAt: SENT })).outcome).to.equal('identical');
+      const other = await placeFile(sink, 'm.eml', new BufferContent(Buffer.from('two')), { modifiedAt: SENT });
+      expect(other.outcome).to.equal('renamed');
+      expect(fx.graph.list(drive(), 'Projects/Surrey Court (archived)')).to.deep.equal(['m (2).eml', 'm.eml']);
+    });
+
     it('creates missing folders level by level with conflict fail, and caches their ids', async () => {
       fx.graph.drives.get(driveId)!.add(drive().rootId, 'Projects', true);
       await sink.create('1.eml', new BufferContent(Buffer.from('1')), { modifiedAt: SENT });

@@ -256,11 +256,16 @@ export class OneDriveSink implements Sink {
 
   private async lookup(name: string, signal?: AbortSignal): Promise<DriveItem | undefined> {
     const drive = await this.drive(signal);
-    const path = [...drive.folder, name].map(encodeURIComponent).join('/');
+    // In the folder files are written to: by its id when known. By path, a folder a user renamed or moved (its id
+    // still written to) would not hold the name a write was just refused for, and the filing would fail for good.
+    const parentId = await this.parts.folders.known(drive.driveKey, drive.folder);
+    const where = parentId !== undefined
+      ? `${drive.drivePath}/items/${encodeURIComponent(parentId)}:/${encodeURIComponent(name)}`
+      : `${drive.drivePath}/root:/${[...drive.folder, name].map(encodeURIComponent).join('/')}`;
     try {
       return await this.parts.graph.call(
         `Looking up "${name}" in ${this.displayPath}`,
-        (api) => api(`${drive.drivePath}/root:/${path}`).select(DRIVE_ITEM_SELECT).get(),
+        (api) => api(where).select(DRIVE_ITEM_SELECT).get(),
         signal,
         (err) => isGraphStatus(err, 404),
       );
