@@ -9,7 +9,7 @@ export const ConnectorConfigSchema = Type.Object(
   {
     source: Type.Object({}, { additionalProperties: true, default: {}, description: 'The filing service, validated by the source plugin.' }),
     stateDir: Type.String({ minLength: 1, default: './var/state', description: 'Folder of the state store, spool and logs.' }),
-    connectorId: Type.Optional(Type.String({ minLength: 1, description: 'Name this connector holds the tenant lease under (default: host and pid).' })),
+    connectorId: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Name this connector holds the tenant lease under (default: host and pid); the Filing Service API takes up to 256 characters.' })),
     poll: Type.Object(
       {
         intervalSeconds: Type.Number({ exclusiveMinimum: 0, default: 30, description: 'Pause between polls when the queue is empty.' }),
@@ -18,7 +18,7 @@ export const ConnectorConfigSchema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     lease: Type.Object(
-      { ttlSeconds: Type.Number({ minimum: 2, default: 60, description: 'Tenant lease lifetime; renewed every third of it.' }) },
+      { ttlSeconds: Type.Number({ minimum: 2, maximum: 3600, default: 60, description: 'Tenant lease lifetime; renewed every third of it. The Filing Service API grants at most an hour.' }) },
       { additionalProperties: false, default: {} },
     ),
     concurrency: Type.Object(

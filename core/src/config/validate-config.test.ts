@@ -48,6 +48,17 @@ describe('validateConfig', () => {
     }
   });
 
+  it('refuses, before anything runs, a lease the filing service would not grant', () => {
+    try {
+      validateConfig({ lease: { ttlSeconds: 7200 }, connectorId: 'x'.repeat(257) }, [{ path: '', schema: ConnectorConfigSchema }]);
+      expect.fail('should have thrown');
+    } catch (err) {
+      expect(err).to.be.instanceOf(ConfigError);
+      const keys = (err as ConfigError).issues.map((i) => i.key);
+      expect(keys).to.include.members(['lease.ttlSeconds', 'connectorId']);
+    }
+  });
+
   it('fills in defaults', () => {
     const config: Record<string, unknown> = {};
     validateConfig(config, [{ path: '', schema: ConnectorConfigSchema }]);
