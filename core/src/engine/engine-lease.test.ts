@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { LeaseLost } from '../contracts/lease.js';
+import { TransientError } from '../errors.js';
 import type { LeaseState } from './lease-keeper.js';
 import { memorySinks, memorySource, testEngine, testFiling, useTempStore } from './engine.test.util.js';
 
@@ -27,6 +28,21 @@ describe('Engine: writing only under the lease', () => {
     expect(sinks.files.size).to.be.greaterThan(0);
     expect(acquired).to.equal(1);
     expect(states).to.deep.equal(['held', 'released']);
+  });
+
+  it('gives up a --once run when the filing service cannot be reached for the lease, rather than wait for ever', async () => {
+    const memory = memorySource([filing('F1')]);
+    let asked = 0;
+    const source = { ...memory, acquireLease: async () => { asked++; throw new TransientError('connect ECONNREFUSED 127.0.0.1:1'); } };
+    const engine = testEngine({ ...t, source, sinks: memorySinks(), leaseTtlMs: 300, maxAttempts: 3 });
+    const guard = setTimeout(() => engine.stop(), 10_000);
+    try {
+      const err = await engine.run({ once: true }).then(() => undefined, (e: unknown) => e);
+      expect(err).to.be.instanceOf(TransientError);
+      expect(asked).to.equal(3);
+    } finally {
+      clearTimeout(guard);
+    }
   });
 
   it('waits a moment before taking the lease again after losing it, rather than grant after grant', async () => {

@@ -156,7 +156,8 @@ export class Engine {
   /**
    * Runs until {@link Engine.stop} (or `once` and the queue is empty). Stands by while another
    * connector holds the tenant lease; re-acquires it if lost. Resolves with the counts of the run.
-   * Rejects only for non-transient source failures (e.g. the token is refused).
+   * Rejects for non-transient source failures (e.g. the token is refused) and, with `once`, when the tenant lease
+   * cannot be asked for (the service unreachable) after the retry policy's attempts.
    */
   async run(options: { once?: boolean } = {}): Promise<DrainSummary> {
     const summary: DrainSummary = { filings: 0, reported: 0, pending: 0, outcomes: { created: 0, identical: 0, renamed: 0, degraded: 0, skipped: 0, failed: 0 } };
@@ -170,7 +171,9 @@ export class Engine {
       while (!stop.aborted) {
         let lease: Lease;
         try {
-          lease = await this.keeper.acquire(stop);
+          // A run that is to drain the queue and end gives up on a service it cannot reach, as for other requests,
+          // rather than hold the state store (and the next scheduled run) for ever.
+          lease = await this.keeper.acquire(stop, options.once ? this.options.retry.maxAttempts : Infinity);
         } catch (err) {
           if (stop.aborted) break;
           throw err;

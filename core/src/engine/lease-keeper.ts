@@ -68,11 +68,13 @@ export class LeaseKeeper {
 
   /**
    * Waits until the lease is ours (standing by while another holder has it) and starts renewing.
-   * Rejects only when `signal` aborts or the source fails in a way that is not transient. A request under way when
-   * `signal` aborts may finish (for up to 2 s); a lease it brings is given back before this rejects.
+   * Rejects when `signal` aborts, when the source fails in a way that is not transient, and with the last
+   * transient failure once `giveUpAfter` requests in a row have failed so (by default it tries for ever). A request
+   * under way when `signal` aborts may finish (for up to 2 s); a lease it brings is given back before this rejects.
    */
-  async acquire(signal: AbortSignal): Promise<Lease> {
+  async acquire(signal: AbortSignal, giveUpAfter = Infinity): Promise<Lease> {
     let announced = '';
+    let failures = 0;
     for (;;) {
       signal.throwIfAborted();
       try {
@@ -105,6 +107,7 @@ export class LeaseKeeper {
           const wait = Math.min(Math.max(250, (err.retryAfterMs ?? 0) + 100), Math.max(1000, this.ttlMs / 3));
           await sleep(wait, undefined, { signal });
         } else if (err.kind === 'transient') {
+          if (++failures >= giveUpAfter) throw err;
           this.logger.warn({ err: err.message }, 'could not reach the filing service for the tenant lease; trying again');
           await sleep(Math.min(5000, this.ttlMs / 3), undefined, { signal });
         } else throw err;
