@@ -40,6 +40,7 @@ export * from './config/config-schema.js';
 export * from './config/load-config.js';
 export * from './config/url-for-display.js';
 export * from './config/validate-config.js';
+export * from './config/resolve-config-paths.js';
 export * from './plugins/plugin-loader.js';
 export * from './state/state-store.js';
 export * from './state/store-lock.js';

@@ -88,6 +88,26 @@ describe('bootConnector', () => {
     expect(log2.lines().map((l) => l['plugin'])).to.include.members(['@test/webdav']);
   }).timeout(20_000);
 
+  it("resolves a plugin's relative paths (x-path) against the config file's folder, wherever filing-sync starts", async () => {
+    const { root, host } = setup();
+    const source = plugin(join(root, 'plugins', 'path-source'), { kind: 'source', name: 'path-source' }, `
+      export function register(c) {
+        c.register(core.SourceFactory, { useValue: {
+          name: 'path-source', description: 'test', configSchema: core.Type.Object({ tenant: core.Type.String(), tokenFile: core.Type.String({ 'x-path': true }) }),
+          create: () => ({}),
+        } });
+      }`);
+    const configPath = join(root, 'cfg', 'c.yaml');
+    mkdirSync(join(root, 'cfg'), { recursive: true });
+    writeFileSync(configPath, 'source: { tenant: t1, tokenFile: token.txt }\nstateDir: ./state\n');
+    const connector = await bootConnector({ ...host, plugins: [source, host.plugins[1]!] }, { configPath, skipLicenceCheck: true, logDestination: capture().stream });
+    try {
+      expect((connector.config['source'] as { tokenFile: string }).tokenFile).to.equal(join(root, 'cfg', 'token.txt'));
+    } finally {
+      connector.close();
+    }
+  }).timeout(20_000);
+
   it('names the failed source plugin and its reason when no source loaded', async () => {
     const { root, host } = setup();
     const broken = plugin(join(root, 'plugins', 'broken-source'), { kind: 'source', name: 'fs-source' }, `export function register() { throw new Error('cannot load undici'); }`);

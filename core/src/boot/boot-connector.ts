@@ -10,6 +10,7 @@ import type { Source } from '../contracts/source.js';
 import { ConnectorConfigSchema, type ConnectorConfig } from '../config/config-schema.js';
 import { collectSecrets, configBaseDir, readConfigFile, resolveReferences, setPath } from '../config/load-config.js';
 import { getPath, validateConfig, type ConfigSection } from '../config/validate-config.js';
+import { resolveConfigPaths } from '../config/resolve-config-paths.js';
 import { Engine, type EngineObserver } from '../engine/engine.js';
 import { SinkRegistry } from '../engine/sink-registry.js';
 import { ConfigError, type ConfigIssue, type StoreBusy } from '../errors.js';
@@ -133,6 +134,8 @@ export async function bootConnector(host: HostDefinition, options: BootOptions =
     if (credentialFactories.some((f) => f.name === name) || failedNamed(name)) continue;
     issues.push({ key: `credentials.${name}`, expected: `a credential provider this host offers (${credentialFactories.map((f) => f.name).join(', ') || 'none'}${failedNote(failedUnnamed)})` });
   }
+  // Paths in the config file are relative to its folder (flags were resolved where they were typed).
+  resolveConfigPaths(raw, sections, configBaseDir(options.configPath));
   try {
     validateConfig(raw, sections);
   } catch (err) {

@@ -17,8 +17,9 @@ const ABSOLUTE_PATH = '^(?:/|[A-Za-z]:[\\\\/]|\\\\\\\\)';
  */
 export const FilesystemSinkConfigSchema = Type.Object(
   {
-    // Checked when the config is read, before anything runs: a relative root would otherwise fail every filing.
-    allowedRoots: Type.Array(Type.String({ minLength: 1, pattern: ABSOLUTE_PATH, 'x-expected': 'an absolute folder path (D:\\Projects, \\\\server\\share or /srv/projects)' }), {
+    // A relative root in the config file is resolved against its folder; one that is still relative (from elsewhere)
+    // is refused when the config is read, before anything runs: it would otherwise fail every filing.
+    allowedRoots: Type.Array(Type.String({ minLength: 1, 'x-path': true, pattern: ABSOLUTE_PATH, 'x-expected': 'an absolute folder path (D:\\Projects, \\\\server\\share or /srv/projects)' }), {
       default: [],
       description:
         'Absolute folders that filesystem targets must be under (also `--allow-root DIR`, repeatable). ' +

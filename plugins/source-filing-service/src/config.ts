@@ -20,7 +20,7 @@ export const FilingServiceConfigSchema = Type.Object(
     tenant: Type.String({ minLength: 1, description: 'Tenant id at the filing service.', examples: ['acme'] }),
     token: Type.Optional(Type.String({ minLength: 1, 'x-secret': true, description: 'Bearer token of the tenant. Prefer tokenFile.' })),
     tokenFile: Type.Optional(
-      Type.String({ minLength: 1, description: 'File whose first line is the bearer token; re-read when the service refuses the token.', examples: ['/etc/filing-sync/token'] }),
+      Type.String({ minLength: 1, 'x-path': true, description: 'File whose first line is the bearer token; re-read when the service refuses the token. A relative path is relative to the config file.', examples: ['/etc/filing-sync/token'] }),
     ),
     timeoutMs: Type.Optional(
       Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000, description: 'Per request: time allowed until the reply starts, and the longest pause while a message streams.' }),
