@@ -191,7 +191,9 @@ export async function bootConnector(host: HostDefinition, options: BootOptions =
     const engine = new Engine(
       { source, store, sinks, formatters, logger, secrets, ...(options.observer ? { observer: options.observer } : {}) },
       {
-        connectorId: config.connectorId ?? Engine.defaultConnectorId(),
+        // A configured name is this installation's: two machines given the same config must not pass for one holder,
+        // which the service re-grants the lease to (it would fence each off in turn, and both would write).
+        connectorId: config.connectorId ? (options.readOnlyStore ? config.connectorId : `${config.connectorId} [${store.instanceId}]`) : Engine.defaultConnectorId(),
         leaseTtlMs: config.lease.ttlSeconds * 1000,
         pollIntervalMs: config.poll.intervalSeconds * 1000,
         batchSize: config.poll.batchSize,

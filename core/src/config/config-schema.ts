@@ -9,7 +9,7 @@ export const ConnectorConfigSchema = Type.Object(
   {
     source: Type.Object({}, { additionalProperties: true, default: {}, description: 'The filing service, validated by the source plugin.' }),
     stateDir: Type.String({ minLength: 1, default: './var/state', description: 'Folder of the state store, spool and logs.' }),
-    connectorId: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Name this connector holds the tenant lease under (default: host and pid); the Filing Service API takes up to 256 characters.' })),
+    connectorId: Type.Optional(Type.String({ minLength: 1, maxLength: 240, description: 'Name this connector holds the tenant lease under (default: host and pid); the installation\'s id is added to it, so that two machines given the same name do not pass for one.' })),
     poll: Type.Object(
       {
         intervalSeconds: Type.Number({ exclusiveMinimum: 0, default: 30, description: 'Pause between polls when the queue is empty.' }),

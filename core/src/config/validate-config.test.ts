@@ -50,7 +50,7 @@ describe('validateConfig', () => {
 
   it('refuses, before anything runs, a lease the filing service would not grant', () => {
     try {
-      validateConfig({ lease: { ttlSeconds: 7200 }, connectorId: 'x'.repeat(257) }, [{ path: '', schema: ConnectorConfigSchema }]);
+      validateConfig({ lease: { ttlSeconds: 7200 }, connectorId: 'x'.repeat(241) }, [{ path: '', schema: ConnectorConfigSchema }]);
       expect.fail('should have thrown');
     } catch (err) {
       expect(err).to.be.instanceOf(ConfigError);

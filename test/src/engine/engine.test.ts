@@ -106,6 +106,35 @@ describe('engine, in process against the filing-service double', function () {
     for (const f of double.filings()) expect(f.outcomes[target]![0]!.outcome).to.equal('created');
   });
 
+  it('keeps two installations given the same connectorId apart: the second stands by instead of taking the lease', async () => {
+    const root = await tempDir();
+    double = await startFilingServiceDouble({
+      manifest: { tenant: 't1', token: 'tok-engine-1234', locations: [{ id: 'L1', name: 'Mill Lane', format: 'eml', targets: [join(root, 'filed')] }], filings: [] },
+    });
+    const same = [{ key: 'connectorId', value: 'site-a' }];
+    await mkdir(join(root, 'a'));
+    await mkdir(join(root, 'b'));
+    connector = await boot(join(root, 'a'), { overrides: same });
+    const first = connector.engine.run();
+    for (let i = 0; i < 200 && !double.lease(); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(double.lease()!.holder).to.match(/^site-a \[[0-9a-f]{8}\]$/);
+    const second = await boot(join(root, 'b'), { overrides: same });
+    const running = second.engine.run();
+    try {
+      // Wait until the second has asked for the lease and been answered.
+      const asks = () => double!.requests.filter((r) => r.method === 'POST' && /\/lease$/.test(r.url)).length;
+      for (let i = 0; i < 300 && asks() < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(asks()).to.be.at.least(2);
+      expect(double.leaseHistory(), 'one grant: the second did not take it').to.have.length(1);
+    } finally {
+      second.engine.stop();
+      connector.engine.stop();
+      await Promise.all([running, first]);
+      second.close();
+    }
+  });
+
   it('reports a target the service describes badly (a relative path) as failed, naming it', async () => {
     const root = await tempDir();
     double = await startFilingServiceDouble({
