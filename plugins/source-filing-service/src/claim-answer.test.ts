@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { Readable } from 'node:stream';
 import { readClaimAnswer } from './claim-answer.js';
 import { WireError } from './wire.js';
 
@@ -28,6 +29,37 @@ async function failure(p: Promise<unknown>): Promise<WireError> {
 }
 
 describe('readClaimAnswer', () => {
+  it('reads an answer streamed in small pieces as it arrives, as it reads the whole bytes', async () => {
+    const binary = Buffer.concat([Buffer.from('Subject: x\r\n\r\n--b0undar\r\n'), Buffer.alloc(70_000, 'z')]);
+    const body = form([['page', 'application/json', PAGE], ['items[0].content', 'message/rfc822', 'Subject: a\r\n\r\n'], ['items[1].content', 'message/rfc822', binary]]);
+    const pieces: Buffer[] = [];
+    // Cut everywhere, boundaries included: 7 bytes, then 64 KiB.
+    for (let at = 0; at < body.length; at += at < 4096 ? 7 : 65_536) pieces.push(body.subarray(at, Math.min(body.length, at + (at < 4096 ? 7 : 65_536))));
+    const streamed = await readClaimAnswer(Readable.from(pieces), TYPE, 100_000);
+    const whole = await readClaimAnswer(body, TYPE, 100_000);
+    expect(streamed.page).to.deep.equal(whole.page);
+    expect([...streamed.contents.keys()]).to.deep.equal([0, 1]);
+    expect(streamed.contents.get(1)!.equals(binary)).to.equal(true);
+    expect(streamed.contents.get(0)!.toString()).to.equal('Subject: a\r\n\r\n');
+    // JSON answers arrive as a stream too.
+    const json = await readClaimAnswer(Readable.from([Buffer.from(PAGE.slice(0, 10)), Buffer.from(PAGE.slice(10))]), 'application/json', 1000);
+    expect(json.page).to.deep.equal(JSON.parse(PAGE));
+  });
+
+  it('rejects an answer whose stream fails part way, naming the body, and stops reading it', async () => {
+    const body = form([['page', 'application/json', PAGE], ['items[0].content', 'message/rfc822', 'x'.repeat(5000)]]);
+    const failing = new Readable({ read() {} });
+    failing.push(body.subarray(0, 300));
+    setImmediate(() => failing.destroy(new Error('socket hang up')));
+    const err = await failure(readClaimAnswer(failing, TYPE, 10_000));
+    expect(err.message).to.equal('(body): expected a complete multipart/form-data answer, found "socket hang up"');
+    // An answer of a type that cannot be read is not read on.
+    const other = new Readable({ read() {} });
+    other.push('<html>');
+    expect((await failure(readClaimAnswer(other, 'text/html', 1000))).message).to.match(/Content-Type/);
+    expect(other.destroyed).to.equal(true);
+  });
+
   it('reads the page and the raw messages of a multipart answer, byte for byte', async () => {
     // Bytes that are not UTF-8, CRLFs and a line that starts like a boundary must all come through.
     const binary = Buffer.concat([Buffer.from('Subject: x\r\n\r\n--b0undar\r\n'), Buffer.from([0xff, 0x00, 0xfe, 0x0d, 0x0a]), Buffer.alloc(6000, 'y')]);

@@ -3,6 +3,7 @@
  * part, then the raw bytes of each inline message) or `application/json` (inline messages in base64).
  * @packageDocumentation
  */
+import type { Readable } from 'node:stream';
 import { Busboy } from '@fastify/busboy';
 import { WireError, readInlineContent } from './wire.js';
 
@@ -29,14 +30,33 @@ const PAGE_MAX_BYTES = 16 * 1024 * 1024;
 const CONTENT_PART = /^items\[(0|[1-9]\d{0,3})\]\.content$/;
 
 /**
- * Parses `body`, given with its `Content-Type`. An inline message that cannot be used (longer than
- * `maxContentBytes`, what the claim asked for; empty; of another type; not base64) is left out and
- * listed in `unusable`. Rejects with {@link WireError} naming the part or field when the answer as a
- * whole does not match the API (no page, parts out of order, a body cut off).
+ * Parses `body` (the bytes, or the response stream as it arrives), given with its `Content-Type`. An
+ * inline message that cannot be used (longer than `maxContentBytes`, what the claim asked for; empty; of
+ * another type; not base64) is left out and listed in `unusable`. Rejects with {@link WireError} naming
+ * the part or field when the answer as a whole does not match the API (no page, parts out of order, a
+ * body cut off or failing); a stream is destroyed then.
  */
-export async function readClaimAnswer(body: Buffer, contentType: string, maxContentBytes: number): Promise<ClaimAnswer> {
+export async function readClaimAnswer(body: Buffer | Readable, contentType: string, maxContentBytes: number): Promise<ClaimAnswer> {
   if (/^multipart\/form-data\s*;/i.test(contentType)) return readMultipart(body, contentType, maxContentBytes);
-  if (!/^application\/([\w.+-]*\+)?json\b/i.test(contentType)) throw new WireError('(Content-Type)', 'application/json or multipart/form-data', contentType);
+  if (!/^application\/([\w.+-]*\+)?json\b/i.test(contentType)) {
+    if (!Buffer.isBuffer(body)) body.destroy();
+    throw new WireError('(Content-Type)', 'application/json or multipart/form-data', contentType);
+  }
+  return readJson(Buffer.isBuffer(body) ? body : await readAll(body));
+}
+
+/** Every byte of `stream`; rejects with {@link WireError} when it fails. */
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+  } catch (err) {
+    throw new WireError('(body)', 'a complete answer', (err as Error).message);
+  }
+  return Buffer.concat(chunks);
+}
+
+function readJson(body: Buffer): ClaimAnswer {
   let page: unknown;
   try {
     page = JSON.parse(body.toString('utf8'));
@@ -60,7 +80,7 @@ export async function readClaimAnswer(body: Buffer, contentType: string, maxCont
   return { page, contents, unusable };
 }
 
-function readMultipart(body: Buffer, contentType: string, maxContentBytes: number): Promise<ClaimAnswer> {
+function readMultipart(body: Buffer | Readable, contentType: string, maxContentBytes: number): Promise<ClaimAnswer> {
   return new Promise<ClaimAnswer>((resolve, reject) => {
     let page: unknown;
     let sawPage = false;
@@ -83,6 +103,7 @@ function readMultipart(body: Buffer, contentType: string, maxContentBytes: numbe
         limits: { fieldSize: PAGE_MAX_BYTES, fileSize: maxContentBytes, fieldNameSize: 64 },
       });
     } catch (err) {
+      if (!Buffer.isBuffer(body)) body.destroy();
       reject(new WireError('(Content-Type)', 'multipart/form-data with a boundary', `${contentType} (${(err as Error).message})`));
       return;
     }
@@ -119,7 +140,11 @@ function readMultipart(body: Buffer, contentType: string, maxContentBytes: numbe
         else if (!unusable.has(i)) contents.set(i, Buffer.concat(chunks));
       });
     });
-    parser.on('error', (err: unknown) => reject(new WireError('(body)', 'a complete multipart/form-data answer', (err as Error).message)));
+    parser.on('error', (err: unknown) => {
+      reject(new WireError('(body)', 'a complete multipart/form-data answer', (err as Error).message));
+      // The rest of the answer is of no use: the connection is not kept reading it.
+      if (!Buffer.isBuffer(body)) body.destroy();
+    });
     parser.on('finish', () => {
       if (failed) return reject(failed);
       if (!sawPage) return reject(new WireError('page', 'a part with the JSON page', 'nothing'));
@@ -128,6 +153,15 @@ function readMultipart(body: Buffer, contentType: string, maxContentBytes: numbe
       for (const i of contents.keys()) if (i >= count) drop(i, new WireError(`items[${i}].content`, `the message of one of the ${count} filings in the page`, 'a part for no filing'));
       resolve({ page, contents, unusable });
     });
-    parser.end(body);
+    if (Buffer.isBuffer(body)) {
+      parser.end(body);
+      return;
+    }
+    // Parsed as it arrives: no copy of the whole answer is ever made.
+    body.once('error', (err: Error) => {
+      reject(new WireError('(body)', 'a complete multipart/form-data answer', err.message));
+      parser.destroy();
+    });
+    body.pipe(parser);
   });
 }

@@ -505,6 +505,27 @@ describe('FilingServiceSource against the filing-service double', () => {
       expect(await text(await source.content(lease, filings[1]!))).to.equal(message(3));
     });
 
+    it('fails a claim answer that stalls part way with TransientError, within the timeout: its filings come back', async () => {
+      const page = JSON.stringify({ items: [item('F1')], reservedUntil: '2026-11-28T15:05:00Z' });
+      server = createServer((req, res) => {
+        req.resume();
+        res.writeHead(200, { 'content-type': 'multipart/form-data; boundary=xyz' });
+        // The page and the start of a message, then nothing more.
+        res.write(`--xyz\r\nContent-Disposition: form-data; name="page"\r\nContent-Type: application/json\r\n\r\n${page}\r\n--xyz\r\nContent-Disposition: form-data; name="items[0].content"\r\nContent-Type: message/rfc822\r\n\r\nSubject: F1\r\n`);
+      });
+      await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const source = new FilingServiceSource(resolveConfig({ url, tenant: 't1', token: TOKEN, timeoutMs: 300, inlineContentMaxBytes: 1_000 }), pino({ level: 'silent' }));
+      try {
+        // Bounded here, so that a guard that does not fire fails the test instead of hanging it.
+        const outcome = await Promise.race([source.poll(lease, 10).then(() => 'answered', (err: unknown) => err), sleep(5_000).then(() => 'still waiting after 5 s')]);
+        expect(outcome).to.be.instanceOf(TransientError);
+        expect((outcome as Error).message).to.match(/^Filing service claim: unreadable reply: .*stalled for 300 ms/);
+      } finally {
+        server.closeAllConnections();
+      }
+    });
+
     it('refuses a multipart answer that does not match the API, naming the part, as a passing failure: its filings come back', async () => {
       const source = await serviceAnswering('multipart/form-data; boundary=xyz', '--xyz\r\nContent-Disposition: form-data; name="items[0].content"\r\nContent-Type: message/rfc822\r\n\r\nx\r\n--xyz--\r\n');
       const err = await rejection(source.poll(lease, 10));

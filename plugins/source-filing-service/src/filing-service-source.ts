@@ -118,18 +118,20 @@ export class FilingServiceSource implements Source {
   async poll(lease: Lease, max: number, signal?: AbortSignal): Promise<Filing[]> {
     const inlineContentMaxBytes = this.config.inlineContentMaxBytes;
     const inline = inlineContentMaxBytes > 0;
-    const res = await this.http.send<Buffer>(
+    const res = await this.http.send<Readable>(
       {
         op: 'claim',
         method: 'POST',
         path: '/claims',
         body: { leaseId: lease.id, max, ...(inline ? { inlineContentMaxBytes } : {}) },
-        // Inline messages come as raw bytes where the service can: no base64 to decode, a quarter fewer bytes.
-        ...(inline ? { accept: CLAIM_ACCEPT, bytes: true } : {}),
+        // Inline messages come as raw bytes where the service can: no base64 to decode, a quarter fewer bytes. They
+        // are parsed as they arrive, so the answer (up to 8 MiB) is never held, or copied, whole.
+        ...(inline ? { accept: CLAIM_ACCEPT, stream: true } : {}),
         refine: leaseLost,
       },
       signal,
     );
+    if (inline) this.failWhenStalled(res, `Filing service claim stalled for ${this.config.timeoutMs} ms.`);
     const { page, contents, unusable } = inline
       ? await readClaimAnswer(res.data, String(res.headers['content-type'] ?? ''), inlineContentMaxBytes).catch((err: unknown) => {
           // Most often an answer cut off on its way. Its filings stay reserved and come back; ending the connector
@@ -177,14 +179,19 @@ export class FilingServiceSource implements Source {
       },
       signal,
     );
+    this.failWhenStalled(res, `Filing service content of ${filing.id} stalled for ${this.config.timeoutMs} ms.`);
+    return res.data;
+  }
+
+  /**
+   * Makes a streamed answer's body fail with {@link TransientError} (`message`) when it pauses for longer
+   * than the request timeout, rather than hang. The timer goes on the HTTP response itself, because a
+   * compressed body arrives as the decompressor reading from it.
+   */
+  private failWhenStalled(res: { data: Readable; request?: unknown }, message: string): void {
     const stream = res.data;
-    // A stalled body must fail rather than hang the filing: the request timeout also bounds each pause. The timer
-    // goes on the HTTP response itself, because a compressed body arrives as the decompressor reading from it.
     const response = (res.request as { res?: IncomingMessage } | undefined)?.res ?? (stream as Partial<IncomingMessage>);
-    response.setTimeout?.(this.config.timeoutMs, () =>
-      stream.destroy(new TransientError(`Filing service content of ${filing.id} stalled for ${this.config.timeoutMs} ms.`)),
-    );
-    return stream;
+    response.setTimeout?.(this.config.timeoutMs, () => stream.destroy(new TransientError(message)));
   }
 
   /**
