@@ -405,7 +405,9 @@ export class Engine {
    * and reports when all are final. Returns whether it was reported.
    */
   private async processFiling(filing: Filing, signal: AbortSignal, summary: DrainSummary, begun?: { deliveries: number }): Promise<boolean> {
-    const log = this.deps.logger.child({ filing: filing.id, location: filing.location.name });
+    // Made on first use: most filings log nothing, and a child logger costs its bindings' serialisation.
+    let child: Logger | undefined;
+    const log = (): Logger => (child ??= this.deps.logger.child({ filing: filing.id, location: filing.location.name }));
     const { deliveries } = begun ?? this.deps.store.beginFiling(filing);
     const targets = [...new Set(filing.location.targets)];
     let records = this.deps.store.targets(filing.id).filter((r) => targets.includes(r.target));
@@ -435,7 +437,7 @@ export class Engine {
             for (const r of open) await this.finish(filing, { target: r.target, outcome: 'failed', reason: err.message }, 0, summary);
           } else {
             for (const r of open) this.deps.store.recordFailure(filing.id, r.target, err.message);
-            log.warn({ err: err.message }, 'message content could not be fetched; the filing stays pending');
+            log().warn({ err: err.message }, 'message content could not be fetched; the filing stays pending');
           }
         }
         if (headers) {
@@ -471,7 +473,7 @@ export class Engine {
     } catch (raw) {
       const err = this.shown(raw);
       this.deps.store.recordReportError(filing.id, err.message);
-      log.warn({ err: err.message }, 'report failed; it is reported again on redelivery');
+      log().warn({ err: err.message }, 'report failed; it is reported again on redelivery');
       return false;
     }
   }
@@ -484,7 +486,7 @@ export class Engine {
     renditions: Map<string, Promise<Rendition>>,
     signal: AbortSignal,
     summary: DrainSummary,
-    log: Logger,
+    log: () => Logger,
   ): Promise<void> {
     const started = Date.now();
     let outcome: TargetOutcome;
@@ -525,27 +527,27 @@ export class Engine {
             policy: this.options.retry,
             signal,
             onRetry: (err, attempt, delay) => {
-              log.debug({ target, err: err.message, attempt, delay }, 'retrying');
+              log().debug({ target, err: err.message, attempt, delay }, 'retrying');
               this.deps.observer?.retry?.(target, err, attempt, delay);
             },
           },
         ),
       );
-      if (outcome.outcome === 'skipped') log.warn({ target, reason: outcome.reason }, 'skipped: no permission');
+      if (outcome.outcome === 'skipped') log().warn({ target, reason: outcome.reason }, 'skipped: no permission');
     } catch (raw) {
       const err = this.shown(raw);
       if (err.kind === 'permission-denied') {
         outcome = { target, outcome: 'skipped', reason: err.message };
-        log.warn({ target, reason: err.message }, 'skipped: no permission');
+        log().warn({ target, reason: err.message }, 'skipped: no permission');
       } else if ((err.kind === 'permanent' || err.kind === 'config') && !signal.aborted) {
         outcome = { target, outcome: 'failed', reason: `${err.message} ${err.action}` };
-        log.error({ target, reason: err.message }, 'failed');
+        log().error({ target, reason: err.message }, 'failed');
       } else {
         // Transient (retries exhausted), auth, target missing, or interrupted by a stop or a lost lease
         // (whatever error that surfaced as): stays pending for a later delivery.
         this.deps.store.recordFailure(filing.id, target, `${err.message} ${err.action}`);
         this.deps.observer?.pending?.(filing, target, err);
-        log.warn({ target, err: err.message, kind: err.kind }, 'not written this time; stays pending');
+        log().warn({ target, err: err.message, kind: err.kind }, 'not written this time; stays pending');
         return;
       }
     }
