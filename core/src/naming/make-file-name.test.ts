@@ -210,6 +210,13 @@ describe('sanitizeSegment and fitFileName', () => {
     expect(sanitizeSegment('a__b', { ...rules, forbiddenSubstrings: ['__'] })).to.equal('a__b');
   });
 
+  it('replaces each forbidden character, astral ones whole, with the replacement taken literally', () => {
+    const custom: PathRules = { ...rules, forbiddenChars: '?😀-', replacement: '$&' };
+    expect(sanitizeSegment('a?b😀c-d/e\\f', custom)).to.equal('a$&b$&c$&d$&e$&f');
+    // Rules given later get their own characters, not the first rules' ones.
+    expect(sanitizeSegment('a?b-c', { ...rules, forbiddenChars: '-' })).to.equal('a?b_c');
+  });
+
   it('forbids no substring unless the rules say so', () => {
     expect(fitFileName({ stem: 'site_vti_bin', extension: '.eml' }, rules)).to.equal('site_vti_bin.eml');
   });

@@ -60,11 +60,26 @@ const ASTRAL = /[\u{10000}-\u{10ffff}]/gu;
 export function cleanCharacters(text: string, rules: PathRules): string {
   let out = text.normalize('NFC').replace(SPACE_LIKE, ' ').replace(DROPPED, '');
   out = out.replace(/ {2,}/g, ' ');
-  // Separators are replaced whatever the rules say: nothing from a message may make a path.
-  const forbidden = new Set([...rules.forbiddenChars, '/', '\\']);
-  out = Array.from(out, (c) => (forbidden.has(c) ? rules.replacement : c)).join('');
-  if (rules.noAstralChars) out = out.replace(ASTRAL, rules.replacement);
+  // A function, so that a `$` in the replacement is taken as it is.
+  const replacement = () => rules.replacement;
+  out = out.replace(forbiddenPattern(rules), replacement);
+  if (rules.noAstralChars) out = out.replace(ASTRAL, replacement);
   return out;
+}
+
+/** Each rule set's forbidden characters as one pattern, made once: every file name is cleaned with it. */
+const forbiddenPatterns = new WeakMap<PathRules, RegExp>();
+
+function forbiddenPattern(rules: PathRules): RegExp {
+  let pattern = forbiddenPatterns.get(rules);
+  if (!pattern) {
+    // Separators are replaced whatever the rules say: nothing from a message may make a path.
+    const chars = [...new Set([...rules.forbiddenChars, '/', '\\'])];
+    // Whole code points (`u`), so that a forbidden astral character is one match, as it is one character.
+    pattern = new RegExp(chars.map(escapeRegExp).join('|'), 'gu');
+    forbiddenPatterns.set(rules, pattern);
+  }
+  return pattern;
 }
 
 /** Trims a stem: leading dots, spaces at both ends, and trailing dots where the rules forbid them. */
