@@ -337,6 +337,8 @@ export class FilesystemSink implements Sink {
       if (copied) written = (await fh.stat()).size;
       else if (content.size <= ONE_WRITE_MAX) {
         const buf = await content.bytes();
+        // writeFile writes until the whole buffer is down and rejects otherwise (a full disk): the new file holds
+        // exactly these bytes, so no fstat is needed to know its size.
         await fh.writeFile(buf);
         written = buf.length;
       } else {
@@ -344,11 +346,10 @@ export class FilesystemSink implements Sink {
           options.signal?.throwIfAborted();
           // writeFile writes until the whole chunk is down and throws on a full disk; a bare write may stop short.
           await fh.writeFile(chunk as Buffer);
-          written += (chunk as Buffer).length;
         }
+        // What is on the disk, not what was handed over, decides: a file cut short must never be published.
+        written = (await fh.stat()).size;
       }
-      // What is on the disk, not what was handed over, decides: a file cut short must never be published.
-      if (!copied) written = (await fh.stat()).size;
       if (written !== content.size) {
         throw new TransientError(`The content to write changed size (${written} bytes read, ${content.size} expected).`);
       }
