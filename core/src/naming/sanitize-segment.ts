@@ -102,6 +102,18 @@ function upper(text: string): string {
   return text.toUpperCase();
 }
 
+/** Each rule set's reserved names, upper-cased once: every name is checked against them. */
+const reservedNameSets = new WeakMap<PathRules, ReadonlySet<string>>();
+
+function reservedNameSet(rules: PathRules): ReadonlySet<string> {
+  let set = reservedNameSets.get(rules);
+  if (!set) {
+    set = new Set(rules.reservedNames.map(upper));
+    reservedNameSets.set(rules, set);
+  }
+  return set;
+}
+
 /**
  * Escapes a name that a storage reserves: a device name whole or before the first dot
  * (`CON`, `nul.txt`, `COM1 .log`) gets `_` after that part, a reserved file name (`desktop.ini`)
@@ -113,10 +125,11 @@ function escapeReserved(name: string, rules: PathRules): string {
   const dot = out.indexOf('.');
   const head = dot < 0 ? out : out.slice(0, dot);
   // Win32 ignores trailing spaces when it matches device names ("CON .txt" is CON).
-  if (rules.reservedNames.some((r) => upper(r) === upper(head.replace(/ +$/, '')))) {
+  if (reservedNameSet(rules).has(upper(head.replace(/ +$/, '')))) {
     out = `${head}${rules.replacement}${out.slice(head.length)}`;
   }
-  if (rules.reservedFileNames?.some((r) => upper(r) === upper(out))) {
+  const whole = upper(out);
+  if (rules.reservedFileNames?.some((r) => upper(r) === whole)) {
     const last = out.lastIndexOf('.');
     out = last > 0 ? `${out.slice(0, last)}${rules.replacement}${out.slice(last)}` : `${out}${rules.replacement}`;
   }
