@@ -295,6 +295,25 @@ describe('OneDrive sink against the Graph double', function () {
       expect(fx.graph.cancelledSessions).to.have.length(1);
     });
 
+    it('cancels the session when someone else takes the name during the upload, and reports the name taken', async () => {
+      const s = await fx.sink(`onedrive://${driveId}/Projects/Surrey Court`, { fragmentSize: GRAPH_FRAGMENT_UNIT * 4 });
+      const data = bytesOf(5 * MiB);
+      const theirs = Buffer.from('written by a colleague');
+      // While the second fragment is read, another client stores a file of that name: the commit gets 409.
+      const content = new (class extends BufferContent {
+        override open(range?: { start: number; end: number }) {
+          if (range && range.start > 0 && !fx.graph.file(drive(), 'Projects/Surrey Court/race.msg')) fx.graph.putFile(drive(), 'Projects/Surrey Court/race.msg', theirs);
+          return super.open(range);
+        }
+      })(data);
+      const result = await s.create('race.msg', content, { modifiedAt: SENT });
+
+      expect(result.created).to.equal(false);
+      expect(fx.graph.file(drive(), 'Projects/Surrey Court/race.msg')!.content!.equals(theirs)).to.equal(true);
+      expect(fx.graph.cancelledSessions).to.have.length(1);
+      expect(fx.graph.openSessions).to.equal(0);
+    });
+
     it('honours a configured threshold', async () => {
       const s = await fx.sink(`onedrive://${driveId}/x`, { largeUploadThreshold: 1000 });
       expect(s.capabilities.largeUploadThreshold).to.equal(1000);

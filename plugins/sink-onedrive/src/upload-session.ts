@@ -39,7 +39,8 @@ class NameTakenAtCommit extends PermanentError {}
  * there, under `retry` and honouring `Retry-After`: a 416 resumes at once, a 404 after a pause, a
  * throttled or failed fragment after the back-off. When the session cannot be finished it is
  * cancelled (`DELETE uploadUrl`) so no partial upload lingers, and the error is rethrown.
- * Resolves `{created: false}` when the name is taken (at creation or at commit).
+ * Resolves `{created: false}` when the name is taken (at creation or at commit; a session refused at
+ * commit is cancelled too).
  */
 export async function uploadBySession(o: SessionUploadOptions): Promise<SessionUploadResult> {
   const { graph, content, name, signal } = o;
@@ -131,8 +132,10 @@ export async function uploadBySession(o: SessionUploadOptions): Promise<SessionU
     );
     return { created: true, item };
   } catch (err) {
-    if (err instanceof NameTakenAtCommit) return { created: false };
+    // Graph keeps a session whose commit it refused, with every byte in it, until the session expires: it is
+    // cancelled here in every case, the taken name included.
     await graph.call(`Cancelling the upload session of "${name}"`, (api) => api(uploadUrl).delete()).catch(() => undefined);
+    if (err instanceof NameTakenAtCommit) return { created: false };
     throw err;
   }
 }

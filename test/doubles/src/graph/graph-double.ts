@@ -464,11 +464,13 @@ export class GraphDouble {
     session.parts.push(body);
     session.received = end + 1;
     if (!last) return sendJson(res, 202, this.sessionStatus(session));
-    this.sessions.delete(id);
+    // Graph keeps a session whose commit failed (a name taken meanwhile, the quota) until it expires or is
+    // cancelled, so that the client may still commit it: only a stored file ends it here.
     const parent = session.drive.items.get(session.parentId);
     if (!parent) return gone();
     const reply = this.store(session.drive, parent, session.name, Buffer.concat(session.parts), session.conflictBehavior, session.modifiedAt);
     if ('status' in reply) return sendGraphError(res, reply.status, reply.code, reply.message, { innerCode: reply.innerCode });
+    this.sessions.delete(id);
     return sendJson(res, 201, this.itemJson(session.drive, reply));
   }
 
