@@ -11,6 +11,7 @@ import { ConnectorConfigSchema, type ConnectorConfig } from '../config/config-sc
 import { collectSecrets, configBaseDir, readConfigFile, resolveReferences, setPath } from '../config/load-config.js';
 import { getPath, validateConfig, type ConfigSection } from '../config/validate-config.js';
 import { resolveConfigPaths } from '../config/resolve-config-paths.js';
+import { isRecord } from '../config/is-record.js';
 import { Engine, type EngineObserver } from '../engine/engine.js';
 import { SinkRegistry } from '../engine/sink-registry.js';
 import { ConfigError, type ConfigIssue, type StoreBusy } from '../errors.js';
@@ -282,10 +283,6 @@ async function openLogFolder(dir: string, files: { maxSize: string; keep: number
       action: 'Choose a state folder (--state-dir / stateDir) that is a folder, or can be created as one, and that the account filing-sync runs as may write; or turn log.files.enabled off.',
     });
   }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 function tenantOf(config: ConnectorConfig): string | undefined {

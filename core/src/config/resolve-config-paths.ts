@@ -4,6 +4,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import type { ConfigSection } from './validate-config.js';
+import { isRecord } from './is-record.js';
 
 /**
  * Resolves, in place, every relative path in `config` that a section's schema marks with `"x-path": true` (a string,
@@ -36,6 +37,3 @@ function resolveIn(value: unknown, schema: unknown, baseDir: string): unknown {
   return value;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
