@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 import type { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { Busboy } from '@fastify/busboy';
 import { WireError, readInlineContent } from './wire.js';
 
@@ -47,13 +48,11 @@ export async function readClaimAnswer(body: Buffer | Readable, contentType: stri
 
 /** Every byte of `stream`; rejects with {@link WireError} when it fails. */
 async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
   try {
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    return await buffer(stream);
   } catch (err) {
     throw new WireError('(body)', 'a complete answer', (err as Error).message);
   }
-  return Buffer.concat(chunks);
 }
 
 function readJson(body: Buffer): ClaimAnswer {
